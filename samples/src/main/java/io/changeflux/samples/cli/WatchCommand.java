@@ -1,0 +1,102 @@
+package io.changeflux.samples.cli;
+
+import io.changeflux.ChangeEvent;
+import io.changeflux.ChangeSource;
+import io.changeflux.ChangeSources;
+import io.changeflux.SourceOptions;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+
+/** {@code changeflux watch URI}: prints every event of a source, one per line. */
+@Command(
+    name = "watch",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Print the events of a source, one per line on stdout.",
+      "Once the source is established, prints 'watching URI' on stderr.",
+      "Exit status: 0 on SIGINT/SIGTERM or after --count events; 2 for bad usage or configuration; 1 for a run-time failure."
+    })
+final class WatchCommand implements Callable<Integer> {
+
+  @Parameters(index = "0", arity = "0..1", paramLabel = "URI", description = "the source, e.g. fs:. or 'redis://localhost:6379?channels=builds'")
+  String uri;
+
+  @Option(names = "--json", description = "one JSON object per line: time, source, kind, key, sha, payload, count, batch, headers")
+  boolean json;
+
+  @Option(names = "--count", paramLabel = "N", description = "exit 0 after N events")
+  Long count;
+
+  @Option(names = "--debug", description = "log at debug level and show stack traces")
+  boolean debug;
+
+  @Mixin SourceArgs source = new SourceArgs();
+
+  @Override
+  public Integer call() throws Exception {
+    SourceOptions options = source.resolve(uri);
+    ChangeSource src = ChangeSources.open(options);
+    boolean batched = options.has("debounce");
+    PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), false, StandardCharsets.UTF_8);
+    CountDownLatch done = new CountDownLatch(1);
+    AtomicInteger status = new AtomicInteger(0);
+    AtomicLong printed = new AtomicLong();
+    AtomicLong batchNo = new AtomicLong();
+    AtomicBoolean announced = new AtomicBoolean();
+    String shown = options.redacted();
+    Flux<List<ChangeEvent>> flux = batched ? src.batches() : src.events().map(List::of);
+    Disposable[] subscription = new Disposable[1];
+    subscription[0] =
+        flux.contextWrite(
+                ChangeSources.onReady(
+                    () -> {
+                      if (announced.compareAndSet(false, true)) {
+                        System.err.println("watching " + shown);
+                        System.err.flush();
+                      }
+                    }))
+            .subscribe(
+                batch -> {
+                  Long b = batched ? batchNo.incrementAndGet() : null;
+                  StringBuilder lines = new StringBuilder();
+                  for (ChangeEvent e : batch) {
+                    if (count != null && printed.get() >= count) {
+                      break;
+                    }
+                    lines.append(json ? EventFormat.json(e, b) : EventFormat.text(e, b)).append('\n');
+                    printed.incrementAndGet();
+                  }
+                  out.print(lines);
+                  out.flush();
+                  if (count != null && printed.get() >= count) {
+                    done.countDown();
+                  }
+                },
+                error -> {
+                  System.err.println("changeflux: " + Main.oneLine(error));
+                  if (debug) {
+                    error.printStackTrace();
+                  }
+                  status.set(Main.FAILURE);
+                  done.countDown();
+                },
+                done::countDown);
+    Signals.onInterrupt(done::countDown);
+    done.await();
+    subscription[0].dispose();
+    out.flush();
+    return status.get();
+  }
+}
