@@ -1,0 +1,123 @@
+package io.changeflux.samples.cli;
+
+import static org.awaitility.Awaitility.await;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+/** The CLI run as a real process (same class path as the tests), with its output collected line by line. */
+public final class CliProcess implements AutoCloseable {
+
+  private final Process process;
+  public final List<String> out = new CopyOnWriteArrayList<>();
+  public final List<String> err = new CopyOnWriteArrayList<>();
+
+  private CliProcess(Process process) {
+    this.process = process;
+    pump(process.getInputStream(), out);
+    pump(process.getErrorStream(), err);
+  }
+
+  /** Starts {@code changeflux ARGS...}. */
+  public static CliProcess start(String... args) throws IOException {
+    return start(null, args);
+  }
+
+  /** Starts {@code changeflux ARGS...} in a working directory. */
+  public static CliProcess start(Path dir, String... args) throws IOException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add(Main.class.getName());
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.PIPE);
+    if (dir != null) {
+      pb.directory(dir.toFile());
+    }
+    return new CliProcess(pb.start());
+  }
+
+  /** Runs {@code changeflux ARGS...} to its end and returns it. */
+  public static CliProcess run(String... args) throws Exception {
+    CliProcess p = start(args);
+    p.waitFor(Duration.ofSeconds(60));
+    return p;
+  }
+
+  /** Waits for the exit status. */
+  public int waitFor(Duration atMost) throws InterruptedException {
+    if (!process.waitFor(atMost.toMillis(), TimeUnit.MILLISECONDS)) {
+      process.destroyForcibly();
+      throw new AssertionError("CLI did not exit in " + atMost + "; stderr: " + err);
+    }
+    // let the pumps drain what is left
+    await().atMost(Duration.ofSeconds(5)).until(() -> !pumping());
+    return process.exitValue();
+  }
+
+  /** The exit status (after {@link #waitFor}). */
+  public int exitValue() {
+    return process.exitValue();
+  }
+
+  /** Waits until a line on stderr starts with {@code prefix}. */
+  public void awaitErr(String prefix) {
+    await().atMost(Duration.ofSeconds(60)).until(() -> err.stream().anyMatch(l -> l.startsWith(prefix)));
+  }
+
+  /** Sends a signal by name (INT, TERM). */
+  public void signal(String name) throws Exception {
+    new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).start().waitFor();
+  }
+
+  /** Writes to the CLI's stdin. */
+  public void type(String text) throws IOException {
+    process.getOutputStream().write(text.getBytes(StandardCharsets.UTF_8));
+    process.getOutputStream().flush();
+  }
+
+  /** Everything on stderr, one string. */
+  public String errText() {
+    return String.join("\n", err);
+  }
+
+  private final List<Thread> pumps = new CopyOnWriteArrayList<>();
+
+  private boolean pumping() {
+    return pumps.stream().anyMatch(Thread::isAlive);
+  }
+
+  private void pump(InputStream in, List<String> into) {
+    Thread t =
+        new Thread(
+            () -> {
+              try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                  into.add(line);
+                }
+              } catch (IOException ignored) {
+                // process gone
+              }
+            },
+            "cli-pump");
+    t.setDaemon(true);
+    pumps.add(t);
+    t.start();
+  }
+
+  @Override
+  public void close() {
+    process.destroyForcibly();
+  }
+}
