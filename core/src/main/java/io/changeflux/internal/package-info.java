@@ -1,0 +1,2 @@
+/** Operator implementations; not API, may change without notice. */
+package io.changeflux.internal;
