@@ -4,6 +4,7 @@ import io.changeflux.ChangeSourceException;
 import io.changeflux.SourceOptions;
 import java.io.PrintWriter;
 import java.util.Arrays;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -52,6 +53,16 @@ public final class Main implements Runnable {
     if (debug) {
       System.setProperty("org.slf4j.simpleLogger.log.io.netty", "info");
       System.setProperty("org.slf4j.simpleLogger.log.io.lettuce", "info");
+    }
+    int exec = Arrays.asList(args).indexOf("--exec");
+    if (exec >= 0) {
+      // Everything after --exec is the command and its own arguments, dashes included.
+      WatchCommand.execTail = List.of(args).subList(exec + 1, args.length);
+      args = Arrays.copyOfRange(args, 0, exec);
+      if (WatchCommand.execTail.isEmpty()) {
+        System.err.println("changeflux: --exec needs a command, e.g. --exec make test");
+        return USAGE;
+      }
     }
     return commandLine(debug).execute(args);
   }

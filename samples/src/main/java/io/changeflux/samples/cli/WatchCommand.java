@@ -44,9 +44,26 @@ final class WatchCommand implements Callable<Integer> {
 
   @Mixin SourceArgs source = new SourceArgs();
 
+  @Option(
+      names = "--exec",
+      paramLabel = "CMD",
+      description = {
+        "run CMD [ARGS...] (everything after --exec) after each batch, never two at once; its environment has",
+        "CHANGEFLUX_KEYS (changed keys, one per line) and CHANGEFLUX_OVERFLOW=1 when changes were lost.",
+        "Changes during a run go into the next one. Default debounce 200ms, max-wait 5s. Events are not printed."
+      })
+  String execHelp;
+
+  /** The command after --exec, split off by {@link Main#run} before picocli parses the rest. */
+  static volatile List<String> execTail;
+
   @Override
   public Integer call() throws Exception {
     SourceOptions options = source.resolve(uri);
+    List<String> exec = execTail;
+    if (exec != null) {
+      return ExecRunner.run(options, exec, debug);
+    }
     ChangeSource src = ChangeSources.open(options);
     boolean batched = options.has("debounce");
     PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), false, StandardCharsets.UTF_8);
