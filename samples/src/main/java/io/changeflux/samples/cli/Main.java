@@ -26,6 +26,7 @@ import picocli.CommandLine.Spec;
       WatchCommand.class,
       PublishCommand.class,
       RelayCommand.class,
+      RunCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

@@ -1,0 +1,206 @@
+package io.changeflux.samples.cli;
+
+import io.changeflux.ChangeEvent;
+import io.changeflux.ChangeSourceException;
+import io.changeflux.ChangeSources;
+import io.changeflux.Durations;
+import io.changeflux.samples.run.PipelineFile;
+import io.changeflux.samples.run.PipelineRunner;
+import io.changeflux.samples.run.WaveRunner;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import reactor.core.Disposable;
+
+/** {@code changeflux run PIPELINE_FILE [--watch]}: runs a pipeline's stages, and re-runs what a change affects. */
+@Command(
+    name = "run",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run a pipeline's stages once (exit 0 when all succeed, 1 when one fails), or with --watch",
+      "run them all, then re-run only the stages a change affects and those downstream of them.",
+      "Stage outputs are never watched; changes during a run go into the next wave.",
+      "With --watch on a terminal: f forces a full run, q quits."
+    })
+final class RunCommand implements Callable<Integer> {
+
+  @Parameters(index = "0", paramLabel = "PIPELINE_FILE", description = "properties file with stage.NAME.inputs/outputs/after/command")
+  Path file;
+
+  @Option(names = "--watch", description = "keep watching and re-run affected stages")
+  boolean watch;
+
+  @Option(names = "--debounce", paramLabel = "DURATION", description = "quiet period (default: the file's debounce, else 200ms)")
+  String debounce;
+
+  @Option(names = "--max-wait", paramLabel = "DURATION", description = "longest wait under continuous change (default: the file's maxWait, else 5s)")
+  String maxWait;
+
+  @Option(names = "--debug", description = "log at debug level and show stack traces")
+  boolean debug;
+
+  @Override
+  public Integer call() throws Exception {
+    PipelineFile first = PipelineFile.read(file);
+    PipelineRunner runner = new PipelineRunner(System.err);
+    if (!watch) {
+      return runner.run(first, first.all(), List.of()) ? 0 : Main.FAILURE;
+    }
+    String quiet = debounce != null ? debounce : Durations.format(first.debounce());
+    String most = maxWait != null ? maxWait : Durations.format(first.maxWait());
+    AtomicReference<PipelineFile> current = new AtomicReference<>(first);
+    Path root = first.root();
+    String pipelineKey = relativeKey(root, first.file());
+    StringBuilder uri = new StringBuilder("fs:").append(root.toString().replace("%", "%25").replace("?", "%3F"));
+    uri.append("?debounce=").append(quiet).append("&maxWait=").append(most);
+    var source = ChangeSources.open(uri.toString());
+
+    CountDownLatch done = new CountDownLatch(1);
+    AtomicInteger status = new AtomicInteger();
+    AtomicBoolean announced = new AtomicBoolean();
+    WaveRunner waves =
+        new WaveRunner(
+            "changeflux-run",
+            10_000,
+            wave -> {
+              PipelineFile pf = current.get();
+              List<String> keys = new ArrayList<>();
+              boolean reload = false;
+              for (ChangeEvent e : wave.events()) {
+                if (e.key().equals(pipelineKey)) {
+                  reload = true;
+                } else if (!isOutput(pf, e.key())) {
+                  keys.add(e.key());
+                }
+              }
+              if (reload) {
+                try {
+                  pf = PipelineFile.read(file);
+                  current.set(pf);
+                  System.err.println("changeflux: reloaded " + file);
+                  keys.removeIf(k -> isOutput(current.get(), k));
+                } catch (ChangeSourceException e) {
+                  System.err.println("changeflux: " + e.getMessage() + "; keeping the last valid pipeline");
+                }
+              }
+              List<PipelineFile.Stage> stages = wave.overflow() ? pf.all() : pf.affected(keys);
+              if (!stages.isEmpty()) {
+                runner.run(pf, stages, keys);
+              }
+            });
+    // The first wave: everything.
+    waves.force();
+    Disposable d =
+        source
+            .batches()
+            .contextWrite(
+                ChangeSources.onReady(
+                    () -> {
+                      if (announced.compareAndSet(false, true)) {
+                        System.err.println("watching " + root + " for " + file);
+                      }
+                    }))
+            .subscribe(
+                waves::offer,
+                error -> {
+                  System.err.println("changeflux: " + Main.oneLine(error));
+                  status.set(Main.FAILURE);
+                  done.countDown();
+                },
+                done::countDown);
+    Signals.onInterrupt(done::countDown);
+    Thread keys = keyReader(waves, done);
+    done.await();
+    d.dispose();
+    waves.close();
+    if (keys != null) {
+      keys.interrupt();
+      Terminal.restore();
+    }
+    return status.get();
+  }
+
+  private static boolean isOutput(PipelineFile pf, String key) {
+    for (String g : pf.outputs()) {
+      if (PipelineFile.globMatches(g, key)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String relativeKey(Path root, Path file) {
+    return root.relativize(file.toAbsolutePath().normalize()).toString().replace('\\', '/');
+  }
+
+  /** On a terminal: f forces a full run, q quits. */
+  private static Thread keyReader(WaveRunner waves, CountDownLatch done) {
+    if (System.console() == null) {
+      return null;
+    }
+    Terminal.raw();
+    Thread t =
+        new Thread(
+            () -> {
+              InputStream in = System.in;
+              try {
+                int c;
+                while ((c = in.read()) >= 0) {
+                  if (c == 'f') {
+                    System.err.println("changeflux: full run requested");
+                    waves.force();
+                  } else if (c == 'q') {
+                    done.countDown();
+                    return;
+                  }
+                }
+              } catch (java.io.IOException e) {
+                // stdin closed
+              }
+            },
+            "changeflux-keys");
+    t.setDaemon(true);
+    t.start();
+    return t;
+  }
+
+  /** Character-at-a-time terminal input, restored on exit. */
+  static final class Terminal {
+    private static volatile String saved;
+
+    static void raw() {
+      saved = stty("-g");
+      if (saved != null) {
+        stty("-icanon min 1 -echo");
+        Runtime.getRuntime().addShutdownHook(new Thread(Terminal::restore));
+      }
+    }
+
+    static void restore() {
+      String s = saved;
+      if (s != null) {
+        stty(s);
+        saved = null;
+      }
+    }
+
+    private static String stty(String args) {
+      try {
+        Process p = new ProcessBuilder("sh", "-c", "stty " + args + " < /dev/tty").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+        return p.waitFor() == 0 ? out : null;
+      } catch (java.io.IOException | InterruptedException e) {
+        return null;
+      }
+    }
+  }
+}
