@@ -27,6 +27,7 @@ import picocli.CommandLine.Spec;
       PublishCommand.class,
       RelayCommand.class,
       RunCommand.class,
+      QueueCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

@@ -1,0 +1,69 @@
+package io.changeflux.samples.cli;
+
+import io.changeflux.ChangeSourceException;
+import io.changeflux.samples.queue.QueueConsumer;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import reactor.core.Disposable;
+
+/** {@code changeflux queue CONFIG_FILE}: a request-queue consumer. */
+@Command(
+    name = "queue",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Consume a request queue: a pending/ folder (fs: or poll:), a Redis Stream or a NATS JetStream,",
+      "chosen by the source= line of CONFIG_FILE; handler= is the command that processes one request",
+      "(request on stdin, REQUEST_KEY and REQUEST_FILE in its environment). Files move to processing/,",
+      "then done/ or failed/ (with NAME.reason) beside pending/."
+    })
+final class QueueCommand implements Callable<Integer> {
+
+  @Parameters(index = "0", paramLabel = "CONFIG_FILE", description = "properties: source=URI, handler=COMMAND, and the source's option keys")
+  Path config;
+
+  @Option(names = "--debug", description = "log at debug level and show stack traces")
+  boolean debug;
+
+  @Override
+  public Integer call() throws Exception {
+    Properties p = new Properties();
+    try (Reader r = Files.newBufferedReader(config, StandardCharsets.UTF_8)) {
+      p.load(r);
+    } catch (NoSuchFileException e) {
+      throw new ChangeSourceException("config file not found: " + config);
+    } catch (IOException e) {
+      throw new ChangeSourceException("cannot read config file " + config + ": " + e.getMessage());
+    }
+    String handler = p.getProperty("handler");
+    if (handler == null || handler.isBlank()) {
+      throw new ChangeSourceException(config + ": missing handler=COMMAND (the command that processes one request)", "handler", null);
+    }
+    Path workDir = config.toAbsolutePath().getParent();
+    QueueConsumer consumer = new QueueConsumer(p, QueueConsumer.command(handler, workDir));
+    CountDownLatch done = new CountDownLatch(1);
+    AtomicBoolean announced = new AtomicBoolean();
+    String shown = consumer.options().redacted();
+    Disposable d =
+        consumer.start(
+            () -> {
+              if (announced.compareAndSet(false, true)) {
+                System.err.println("watching " + shown);
+              }
+            });
+    Signals.onInterrupt(done::countDown);
+    done.await();
+    d.dispose();
+    return 0;
+  }
+}
