@@ -74,7 +74,7 @@ public final class ChangePipeline {
     }
     if (!missing.isEmpty()) {
       throw new ChangeSourceException(
-          options.redacted() + ": options not implemented yet: " + String.join(", ", missing),
+          options.redacted() + ": option '" + missing.get(0) + "' is not implemented yet",
           missing.get(0),
           null);
     }

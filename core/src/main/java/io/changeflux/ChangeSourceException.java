@@ -27,8 +27,35 @@ public class ChangeSourceException extends RuntimeException {
 
   /** An exception about one option key. */
   public ChangeSourceException(String message, String option, Throwable cause) {
-    super(message, cause);
+    super(oneLine(message), cause);
     this.option = option;
+  }
+
+  /** Control characters (a newline in a user's URI) escaped, and very long input shortened, so the message stays one line. */
+  private static String oneLine(String message) {
+    if (message == null) {
+      return null;
+    }
+    StringBuilder sb = new StringBuilder(Math.min(message.length(), 1100));
+    for (int i = 0; i < message.length(); i++) {
+      char c = message.charAt(i);
+      if (c == '\n') {
+        sb.append("\\n");
+      } else if (c == '\r') {
+        sb.append("\\r");
+      } else if (c == '\t') {
+        sb.append("\\t");
+      } else if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029' || c == '\u0085') {
+        sb.append(String.format("\\u%04x", (int) c));
+      } else {
+        sb.append(c);
+      }
+      if (sb.length() > 1000) {
+        sb.append("…");
+        break;
+      }
+    }
+    return sb.toString();
   }
 
   /** The option key at fault, where one option is. */

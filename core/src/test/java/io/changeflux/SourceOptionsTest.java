@@ -114,6 +114,15 @@ class SourceOptionsTest {
   }
 
   @Test
+  void errorMessagesStayOneLineWhateverTheInput() {
+    assertThatThrownBy(() -> SourceOptions.parse("no scheme\nsecond line"))
+        .isInstanceOf(ChangeSourceException.class)
+        .hasMessageContaining("no scheme\\nsecond line")
+        .hasMessageNotContaining("\n");
+    assertThat(new ChangeSourceException("x".repeat(5000)).getMessage()).hasSizeLessThan(1100);
+  }
+
+  @Test
   void passwordsInUserInfoAndSensitiveOptionsAreRedacted() {
     SourceOptions o = SourceOptions.parse("redis://alice:s3cr%40t@host:6379/2?password=hunter2&interval=1s");
     assertThat(o.toString()).isEqualTo("redis://alice:***@host:6379/2?password=***&interval=1s");
