@@ -133,7 +133,7 @@ class QueueConsumerTest {
     // The handler of "slow-*" requests takes long enough to be killed in the middle of it.
     Files.writeString(config,
         "source=fs:" + pending + "\n"
-            + "handler=case \"$REQUEST_KEY\" in slow-*) sleep 30;; esac; echo \"$REQUEST_KEY\" >> " + log + "\n");
+            + "handler=case \"$REQUEST_KEY\" in slow-*) sleep 29.137;; esac; echo \"$REQUEST_KEY\" >> " + log + "\n");
     for (int i = 0; i < 5; i++) {
       submit(pending, "a-" + i, "x");
     }
@@ -147,7 +147,9 @@ class QueueConsumerTest {
       first.signal("KILL");
       first.waitFor(Duration.ofSeconds(10));
     }
-    // The handler of the slow request may still be sleeping: it was a child of the killed JVM.
+    // The handler of the slow request is still sleeping: a child of the killed JVM. End it, as a
+    // supervisor that kills the consumer's process group would.
+    new ProcessBuilder("pkill", "-f", "sleep 29.137").start().waitFor();
     Files.writeString(config,
         "source=fs:" + pending + "\n"
             + "handler=echo \"$REQUEST_KEY\" >> " + log + "\n");
