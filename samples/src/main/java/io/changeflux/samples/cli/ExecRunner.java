@@ -4,9 +4,6 @@ import io.changeflux.ChangeSources;
 import io.changeflux.SourceOptions;
 import io.changeflux.samples.run.WaveRunner;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import reactor.core.Disposable;
 
 /** {@code watch URI --exec CMD ARGS...}: runs a command after each batch of changes. */
@@ -25,9 +22,7 @@ final class ExecRunner {
     var source = ChangeSources.open(options);
     String shown = options.redacted();
     String cmdText = String.join(" ", command);
-    CountDownLatch done = new CountDownLatch(1);
-    AtomicInteger status = new AtomicInteger();
-    AtomicBoolean announced = new AtomicBoolean();
+    Session session = new Session(debug);
     WaveRunner runner =
         new WaveRunner(
             "changeflux-exec",
@@ -58,28 +53,12 @@ final class ExecRunner {
     Disposable d =
         source
             .batches()
-            .contextWrite(
-                ChangeSources.onReady(
-                    () -> {
-                      if (announced.compareAndSet(false, true)) {
-                        System.err.println("watching " + shown);
-                      }
-                    }))
-            .subscribe(
-                runner::offer,
-                error -> {
-                  System.err.println("changeflux: " + Main.oneLine(error));
-                  if (debug) {
-                    error.printStackTrace();
-                  }
-                  status.set(Main.FAILURE);
-                  done.countDown();
-                },
-                done::countDown);
-    Signals.onInterrupt(done::countDown);
-    done.await();
-    d.dispose();
-    runner.close();
-    return status.get();
+            .contextWrite(ChangeSources.onReady(session.announce(shown)))
+            .subscribe(runner::offer, session.failure(), session::finish);
+    try {
+      return session.await(d);
+    } finally {
+      runner.close();
+    }
   }
 }

@@ -10,8 +10,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Properties;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -51,19 +49,8 @@ final class QueueCommand implements Callable<Integer> {
     }
     Path workDir = config.toAbsolutePath().getParent();
     QueueConsumer consumer = new QueueConsumer(p, QueueConsumer.command(handler, workDir));
-    CountDownLatch done = new CountDownLatch(1);
-    AtomicBoolean announced = new AtomicBoolean();
-    String shown = consumer.options().redacted();
-    Disposable d =
-        consumer.start(
-            () -> {
-              if (announced.compareAndSet(false, true)) {
-                System.err.println("watching " + shown);
-              }
-            });
-    Signals.onInterrupt(done::countDown);
-    done.await();
-    d.dispose();
-    return 0;
+    Session session = new Session(debug);
+    Disposable d = consumer.start(session.announce(consumer.options().redacted()), session.failure());
+    return session.await(d);
   }
 }

@@ -6,9 +6,6 @@ import io.changeflux.ChangeSource;
 import io.changeflux.ChangeSources;
 import io.changeflux.SourceOptions;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -44,34 +41,10 @@ final class RelayCommand implements Callable<Integer> {
     ChangeSource src = ChangeSources.open(options);
     ChangeSink sink = ChangeSinks.open(to);
     String shown = options.redacted() + " -> " + SourceOptions.parse(to).redacted();
-    CountDownLatch done = new CountDownLatch(1);
-    AtomicInteger status = new AtomicInteger();
-    AtomicBoolean announced = new AtomicBoolean();
+    Session session = new Session(debug);
     Disposable d =
-        sink.publish(
-                src.events()
-                    .contextWrite(
-                        ChangeSources.onReady(
-                            () -> {
-                              if (announced.compareAndSet(false, true)) {
-                                System.err.println("watching " + shown);
-                                System.err.flush();
-                              }
-                            })))
-            .subscribe(
-                v -> {},
-                error -> {
-                  System.err.println("changeflux: " + Main.oneLine(error));
-                  if (debug) {
-                    error.printStackTrace();
-                  }
-                  status.set(Main.FAILURE);
-                  done.countDown();
-                },
-                done::countDown);
-    Signals.onInterrupt(done::countDown);
-    done.await();
-    d.dispose();
-    return status.get();
+        sink.publish(src.events().contextWrite(ChangeSources.onReady(session.announce(shown))))
+            .subscribe(v -> {}, session.failure(), session::finish);
+    return session.await(d);
   }
 }

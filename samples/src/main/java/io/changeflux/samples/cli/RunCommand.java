@@ -12,9 +12,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -64,9 +61,7 @@ final class RunCommand implements Callable<Integer> {
     uri.append("?debounce=").append(quiet).append("&maxWait=").append(most);
     var source = ChangeSources.open(uri.toString());
 
-    CountDownLatch done = new CountDownLatch(1);
-    AtomicInteger status = new AtomicInteger();
-    AtomicBoolean announced = new AtomicBoolean();
+    Session session = new Session(debug);
     WaveRunner waves =
         new WaveRunner(
             "changeflux-run",
@@ -102,31 +97,18 @@ final class RunCommand implements Callable<Integer> {
     Disposable d =
         source
             .batches()
-            .contextWrite(
-                ChangeSources.onReady(
-                    () -> {
-                      if (announced.compareAndSet(false, true)) {
-                        System.err.println("watching " + root + " for " + file);
-                      }
-                    }))
-            .subscribe(
-                waves::offer,
-                error -> {
-                  System.err.println("changeflux: " + Main.oneLine(error));
-                  status.set(Main.FAILURE);
-                  done.countDown();
-                },
-                done::countDown);
-    Signals.onInterrupt(done::countDown);
-    Thread keys = keyReader(waves, done);
-    done.await();
-    d.dispose();
-    waves.close();
-    if (keys != null) {
-      keys.interrupt();
-      Terminal.restore();
+            .contextWrite(ChangeSources.onReady(session.announce(root + " for " + file)))
+            .subscribe(waves::offer, session.failure(), session::finish);
+    Thread keys = keyReader(waves, session);
+    try {
+      return session.await(d);
+    } finally {
+      waves.close();
+      if (keys != null) {
+        keys.interrupt();
+        Terminal.restore();
+      }
     }
-    return status.get();
   }
 
   private static boolean isOutput(PipelineFile pf, String key) {
@@ -143,7 +125,7 @@ final class RunCommand implements Callable<Integer> {
   }
 
   /** On a terminal: f forces a full run, q quits. */
-  private static Thread keyReader(WaveRunner waves, CountDownLatch done) {
+  private static Thread keyReader(WaveRunner waves, Session session) {
     if (System.console() == null) {
       return null;
     }
@@ -159,7 +141,7 @@ final class RunCommand implements Callable<Integer> {
                     System.err.println("changeflux: full run requested");
                     waves.force();
                   } else if (c == 'q') {
-                    done.countDown();
+                    session.finish();
                     return;
                   }
                 }

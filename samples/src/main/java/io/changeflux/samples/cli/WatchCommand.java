@@ -8,9 +8,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -67,23 +64,12 @@ final class WatchCommand implements Callable<Integer> {
     ChangeSource src = ChangeSources.open(options);
     boolean batched = options.has("debounce");
     PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), false, StandardCharsets.UTF_8);
-    CountDownLatch done = new CountDownLatch(1);
-    AtomicInteger status = new AtomicInteger(0);
+    Session session = new Session(debug);
     AtomicLong printed = new AtomicLong();
     AtomicLong batchNo = new AtomicLong();
-    AtomicBoolean announced = new AtomicBoolean();
-    String shown = options.redacted();
     Flux<List<ChangeEvent>> flux = batched ? src.batches() : src.events().map(List::of);
-    Disposable[] subscription = new Disposable[1];
-    subscription[0] =
-        flux.contextWrite(
-                ChangeSources.onReady(
-                    () -> {
-                      if (announced.compareAndSet(false, true)) {
-                        System.err.println("watching " + shown);
-                        System.err.flush();
-                      }
-                    }))
+    Disposable subscription =
+        flux.contextWrite(ChangeSources.onReady(session.announce(options.redacted())))
             .subscribe(
                 batch -> {
                   Long b = batched ? batchNo.incrementAndGet() : null;
@@ -98,22 +84,13 @@ final class WatchCommand implements Callable<Integer> {
                   out.print(lines);
                   out.flush();
                   if (count != null && printed.get() >= count) {
-                    done.countDown();
+                    session.finish();
                   }
                 },
-                error -> {
-                  System.err.println("changeflux: " + Main.oneLine(error));
-                  if (debug) {
-                    error.printStackTrace();
-                  }
-                  status.set(Main.FAILURE);
-                  done.countDown();
-                },
-                done::countDown);
-    Signals.onInterrupt(done::countDown);
-    done.await();
-    subscription[0].dispose();
+                session.failure(),
+                session::finish);
+    int status = session.await(subscription);
     out.flush();
-    return status.get();
+    return status;
   }
 }

@@ -158,6 +158,13 @@ public final class QueueConsumer {
 
   /** Starts consuming; dispose to stop. {@code onReady} runs once the source is established. */
   public Disposable start(Runnable onReady) {
+    return start(
+        onReady,
+        error -> log.error("queue consumer stopped: {}", SourceOptions.redact(String.valueOf(error.getMessage()))));
+  }
+
+  /** Starts consuming; dispose to stop. {@code onError} receives a failure that stopped the consumer. */
+  public Disposable start(Runnable onReady, java.util.function.Consumer<Throwable> onError) {
     ChangeSource source = ChangeSources.open(options);
     Scheduler worker = Schedulers.newSingle("changeflux-queue");
     Flux<ChangeEvent> events = source.events().contextWrite(ChangeSources.onReady(onReady));
@@ -172,10 +179,7 @@ public final class QueueConsumer {
     } else {
       work = events.publishOn(worker, 1).concatMap(e -> Mono.fromRunnable(() -> onMessage(e)));
     }
-    Disposable d =
-        work.subscribe(
-            x -> {},
-            error -> log.error("queue consumer stopped: {}", SourceOptions.redact(String.valueOf(error.getMessage()))));
+    Disposable d = work.subscribe(x -> {}, onError);
     return () -> {
       d.dispose();
       worker.dispose();
