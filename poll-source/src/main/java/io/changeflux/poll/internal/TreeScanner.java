@@ -280,8 +280,15 @@ public final class TreeScanner {
   private void warnOnce(Path path, IOException e) {
     String p = path.toString();
     if (warned.size() < MAX_WARNED && warned.add(p)) {
-      log.warn("skipping {}: {}", p, describe(e));
+      log.warn("skipping {}: {}", shorten(p), describe(e));
     }
+  }
+
+  /** A path for a log line: very long ones keep their start and end. */
+  public static String shorten(String path) {
+    return path.length() <= 300
+        ? path
+        : path.substring(0, 120) + "…(" + path.length() + " chars)…" + path.substring(path.length() - 120);
   }
 
   /** A one-line description of a file-system error. */
