@@ -110,6 +110,8 @@ public final class FsWatch {
 
   private void run() {
     try {
+      // A root that appears after subscription: everything in it is new.
+      boolean rootWasMissing = !Files.isDirectory(config.root());
       if (!"poll".equals(config.fallback()) && !awaitRootAtStart()) {
         return;
       }
@@ -138,7 +140,7 @@ public final class FsWatch {
         watcherEnded = true; // handled below as a deleted root
       }
       knownDirs.addAll(dirs);
-      if (config.initial()) {
+      if (config.initial() || rootWasMissing) {
         for (Map.Entry<String, FileState> e : state.entrySet()) {
           emit(ChangeKind.CREATED, e.getKey(), e.getValue().path());
         }
