@@ -268,12 +268,16 @@ public final class FsWatch {
 
   private void handleOverflow() throws IOException {
     OVERFLOWS.incrementAndGet();
+    long t0 = System.nanoTime();
+    int dropped = queue.size();
     queue.clear(); // the rescan below covers everything they said
     emit(ChangeKind.OVERFLOW, "", config.root());
     Set<Path> dirs = new HashSet<>();
     TreeMap<String, FileState> now;
     try {
       now = scanner.scan(dirs);
+      log.debug("{}: overflow: dropped {} queued events, rescanned {} files in {} ms",
+          config.source(), dropped, now.size(), (System.nanoTime() - t0) / 1_000_000);
     } catch (NoSuchFileException | NotDirectoryException e) {
       return; // the root went away: the watcher ends and handleEnd reports it
     }
@@ -295,6 +299,7 @@ public final class FsWatch {
     knownDirs.clear();
     knownDirs.addAll(dirs);
     diff(now);
+    log.debug("{}: overflow handled in {} ms", config.source(), (System.nanoTime() - t0) / 1_000_000);
   }
 
   private void diff(TreeMap<String, FileState> now) {
