@@ -61,6 +61,12 @@ public final class FsWatch {
   /** Test hook: native watching of a root for which this returns true fails at start. */
   static volatile Predicate<Path> failNativeStart = p -> false;
 
+  /**
+   * Test hook: registering a watch on a directory for which this returns true fails as if the
+   * inotify watch limit were reached.
+   */
+  static volatile Predicate<Path> failRegister = p -> false;
+
   /** Overflows handled by all watches (for tests and measurements). */
   static final AtomicLong OVERFLOWS = new AtomicLong();
 
@@ -287,7 +293,7 @@ public final class FsWatch {
       log.debug("{}: re-registering watches after overflow", config.source());
       String failure = startNative();
       if (failure != null) {
-        nativeBroken = new IOException(failure);
+        nativeBroken = new NativeFailure(failure);
       }
       dirs.clear();
       try {
@@ -428,6 +434,9 @@ public final class FsWatch {
               @Override
               public void directory(Path dir) throws IOException {
                 try {
+                  if (failRegister.test(dir)) {
+                    throw new IOException("User limit of inotify watches reached (test hook)");
+                  }
                   onDirectory.call(dir);
                 } catch (IOException e) {
                   if (isWatchLimit(e) || dir.equals(config.root())) {
@@ -490,7 +499,7 @@ public final class FsWatch {
           "{}: native watching unavailable ({}); polling every {} instead (fallback=none makes this an error)",
           config.source(),
           why,
-          config.pollInterval());
+          human(config.pollInterval()));
     }
     closeNative();
     PollConfig pc =
@@ -560,7 +569,24 @@ public final class FsWatch {
     return false;
   }
 
+  /** A failure already described in one line. */
+  private static final class NativeFailure extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    NativeFailure(String message) {
+      super(message);
+    }
+  }
+
+  private static String human(java.time.Duration d) {
+    long ms = d.toMillis();
+    return ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
+  }
+
   private static String describe(Throwable t) {
+    if (t instanceof NativeFailure) {
+      return t.getMessage();
+    }
     Throwable c = t;
     while ((c instanceof java.io.UncheckedIOException || c instanceof TreeScanner.VisitorException)
         && c.getCause() != null) {

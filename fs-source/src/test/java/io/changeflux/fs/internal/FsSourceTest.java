@@ -28,6 +28,7 @@ class FsSourceTest implements ChangeSourceTestKit {
   @AfterEach
   void resetHooks() {
     FsWatch.failNativeStart = p -> false;
+    FsWatch.failRegister = p -> false;
   }
 
   @Override
@@ -201,6 +202,46 @@ class FsSourceTest implements ChangeSourceTestKit {
       r.disposable.dispose();
     }
     await().atMost(patience()).untilAsserted(() -> assertThat(pollThreads()).isZero());
+  }
+
+  @Test
+  void watchLimitReachedLaterSwitchesToPollingWithoutLosingFiles() throws Exception {
+    Path limit = dir.resolve("too-many");
+    FsWatch.failRegister = limit::equals;
+    Recorder r = subscribe(uri() + "?pollInterval=100ms");
+    try {
+      Files.writeString(dir.resolve("native"), "n");
+      await().atMost(patience()).untilAsserted(() -> assertThat(r.keys()).contains("native"));
+      Files.createDirectories(limit);
+      Files.writeString(limit.resolve("inside"), "i");
+      await().atMost(patience()).untilAsserted(() -> assertThat(r.keys()).contains("too-many/inside"));
+      assertThat(r.events).extracting(ChangeEvent::kind).contains(ChangeKind.OVERFLOW);
+      await().atMost(patience()).untilAsserted(() -> assertThat(pollThreads()).isGreaterThan(0));
+      Files.writeString(limit.resolve("later"), "l");
+      await().atMost(patience()).untilAsserted(() -> assertThat(r.keys()).contains("too-many/later"));
+      // Polling continued from the state native watching knew: "native" is not reported again.
+      assertThat(kinds(r, "native")).containsOnlyOnce(ChangeKind.CREATED).doesNotContain(ChangeKind.DELETED);
+      assertThat(r.error.get()).isNull();
+    } finally {
+      r.disposable.dispose();
+    }
+  }
+
+  @Test
+  void watchLimitReachedLaterWithFallbackNoneIsAnError() throws Exception {
+    Path limit = dir.resolve("too-many");
+    FsWatch.failRegister = limit::equals;
+    Recorder r = subscribe(uri() + "?fallback=none");
+    try {
+      Files.createDirectories(limit);
+      await().atMost(patience()).untilAsserted(() -> assertThat(r.error.get()).isNotNull());
+      assertThat(r.error.get())
+          .isInstanceOf(ChangeSourceException.class)
+          .hasMessageContaining("fs:" + dir + "?fallback=none: native watching stopped")
+          .hasMessageContaining("inotify watches");
+    } finally {
+      r.disposable.dispose();
+    }
   }
 
   @Test
