@@ -58,6 +58,10 @@ public final class FsWatch {
   /** Capacity of the hand-off queue between directory-watcher's thread and this watch's thread. */
   static final int QUEUE_CAPACITY = 16_384;
 
+  private static final boolean LINUX =
+      System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux");
+  private static final int REGISTRATION_WALK = 2;
+
   /** Test hook: native watching of a root for which this returns true fails at start. */
   static volatile Predicate<Path> failNativeStart = p -> false;
 
@@ -84,6 +88,13 @@ public final class FsWatch {
   private volatile DirectoryWatcher watcher;
   private volatile DirectoryPoller poller;
   private TreeMap<String, FileState> state = new TreeMap<>();
+  // The tree as the registration walk saw it (see startNative); null when there was none.
+  private volatile boolean recording;
+  private int rootWalks;
+  private TreeMap<String, FileState> walkState;
+  private Set<Path> walkDirs;
+  private TreeMap<String, FileState> registrationState;
+  private Set<Path> registrationDirs;
   private final Set<Path> knownDirs = new HashSet<>();
   private boolean signalled;
 
@@ -141,7 +152,7 @@ public final class FsWatch {
       }
       Set<Path> dirs = new HashSet<>();
       try {
-        state = scanner.scan(dirs);
+        state = scanAfterStart(dirs);
       } catch (NoSuchFileException | NotDirectoryException e) {
         watcherEnded = true; // handled below as a deleted root
       }
@@ -297,7 +308,7 @@ public final class FsWatch {
       }
       dirs.clear();
       try {
-        now = scanner.scan(dirs);
+        now = scanAfterStart(dirs);
       } catch (NoSuchFileException | NotDirectoryException e) {
         return;
       }
@@ -362,7 +373,7 @@ public final class FsWatch {
     }
     Set<Path> dirs = new HashSet<>();
     try {
-      diff(scanner.scan(dirs));
+      diff(scanAfterStart(dirs));
     } catch (NoSuchFileException | NotDirectoryException e) {
       watcherEnded = true;
     }
@@ -377,6 +388,9 @@ public final class FsWatch {
   private String startNative() {
     int gen = generation.incrementAndGet();
     DirectoryWatcher w = null;
+    registrationState = null;
+    rootWalks = 0;
+    recording = LINUX;
     try {
       if (failNativeStart.test(config.root())) {
         throw new IOException("native watching disabled for this path by a test");
@@ -396,6 +410,7 @@ public final class FsWatch {
                 t.setDaemon(true);
                 t.start();
               });
+      recording = false;
       if (done.isCompletedExceptionally()) {
         try {
           done.get();
@@ -403,6 +418,12 @@ public final class FsWatch {
           throw e.getCause();
         }
       }
+      if (rootWalks == REGISTRATION_WALK) {
+        registrationState = walkState;
+        registrationDirs = walkDirs;
+      }
+      walkState = null;
+      walkDirs = null;
       DirectoryWatcher old = watcher;
       watcher = w;
       if (old != null) {
@@ -419,6 +440,9 @@ public final class FsWatch {
       }
       return null;
     } catch (Throwable t) {
+      recording = false;
+      walkState = null;
+      walkDirs = null;
       if (w != null) {
         close(w);
       }
@@ -426,13 +450,52 @@ public final class FsWatch {
     }
   }
 
+  /**
+   * The tree right after {@link #startNative()}: on Linux, what its registration walk listed (each
+   * directory is listed after its watch is registered, so the listing and the events that follow
+   * it miss nothing), which saves a third walk of the tree; elsewhere, a new scan.
+   */
+  private TreeMap<String, FileState> scanAfterStart(Set<Path> dirs) throws IOException {
+    TreeMap<String, FileState> s = registrationState;
+    if (s != null) {
+      registrationState = null;
+      dirs.addAll(registrationDirs);
+      registrationDirs = null;
+      return s;
+    }
+    return scanner.scan(dirs);
+  }
+
   private FileTreeVisitor visitor() {
-    return (start, onDirectory, onFile) ->
-        scanner.walk(
+    return (start, onDirectory, onFile) -> {
+      // directory-watcher 0.19.1 walks the root twice while it starts on Linux (no FILE_TREE
+      // modifier): to list directories, then to register them. Keep what the second walk lists.
+      boolean record = recording && start.equals(config.root()) && ++rootWalks == REGISTRATION_WALK;
+      TreeMap<String, FileState> files = record ? new TreeMap<>() : null;
+      Set<Path> dirs = record ? new HashSet<>() : null;
+      walk(start, onDirectory, onFile, files, dirs);
+      if (record) {
+        walkState = files;
+        walkDirs = dirs;
+      }
+    };
+  }
+
+  private void walk(
+      Path start,
+      FileTreeVisitor.Callback onDirectory,
+      FileTreeVisitor.Callback onFile,
+      TreeMap<String, FileState> files,
+      Set<Path> dirs)
+      throws IOException {
+    scanner.walk(
             start,
             new TreeScanner.Visitor() {
               @Override
               public void directory(Path dir) throws IOException {
+                if (dirs != null) {
+                  dirs.add(dir);
+                }
                 try {
                   if (failRegister.test(dir)) {
                     throw new IOException("User limit of inotify watches reached (test hook)");
@@ -448,6 +511,9 @@ public final class FsWatch {
 
               @Override
               public void file(Path file, String key, BasicFileAttributes attrs) throws IOException {
+                if (files != null) {
+                  files.put(key, TreeScanner.state(file, attrs));
+                }
                 onFile.call(file);
               }
             },
