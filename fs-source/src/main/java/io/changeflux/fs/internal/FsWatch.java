@@ -219,7 +219,7 @@ public final class FsWatch {
           fail("native watching stopped: " + describe(broken) + " (fallback=none)");
           return;
         }
-        emit(ChangeKind.OVERFLOW, "", config.root());
+        emitOverflow("fallback");
         switchToPoll(describe(broken), state);
         return;
       }
@@ -288,7 +288,7 @@ public final class FsWatch {
     long t0 = System.nanoTime();
     int dropped = queue.size();
     queue.clear(); // the rescan below covers everything they said
-    emit(ChangeKind.OVERFLOW, "", config.root());
+    emitOverflow("overflow");
     Set<Path> dirs = new HashSet<>();
     TreeMap<String, FileState> now;
     try {
@@ -360,7 +360,7 @@ public final class FsWatch {
       log.info("{}: {} is back", config.source(), config.root());
     } else {
       log.warn("{}: the watcher stopped while {} still exists; restarting it", config.source(), config.root());
-      emit(ChangeKind.OVERFLOW, "", config.root());
+      emitOverflow("restart");
     }
     String failure = startNative();
     if (failure != null) {
@@ -600,6 +600,20 @@ public final class FsWatch {
 
   private void emit(ChangeKind kind, String key, Path path) {
     emitEvent(ChangeEvent.builder(kind, key).source(config.source()).path(path).build());
+  }
+
+  /**
+   * One OVERFLOW event (key {@code ""}, path = the root) with header {@code reason}: {@code
+   * overflow} (events were lost; a rescan follows), {@code restart} (the watcher was restarted;
+   * a rescan follows) or {@code fallback} (polling takes over from the last known state).
+   */
+  private void emitOverflow(String reason) {
+    emitEvent(
+        ChangeEvent.builder(ChangeKind.OVERFLOW, "")
+            .source(config.source())
+            .path(config.root())
+            .header("reason", reason)
+            .build());
   }
 
   private void emitEvent(ChangeEvent e) {

@@ -43,7 +43,6 @@ public final class DirectoryPoller {
   private volatile Disposable pending;
   private TreeMap<String, FileState> state = new TreeMap<>();
   private boolean rootMissing;
-  private long scans;
 
   /**
    * A poller; nothing runs until {@link #start}.
@@ -80,11 +79,6 @@ public final class DirectoryPoller {
       p.dispose();
     }
     scheduler.dispose();
-  }
-
-  /** Scans completed so far (for tests). */
-  long scans() {
-    return scans;
   }
 
   private void first(TreeMap<String, FileState> baseline) {
@@ -142,7 +136,6 @@ public final class DirectoryPoller {
     } catch (RuntimeException e) {
       log.warn("{}: scan failed, will retry: {}", config.source(), e.toString());
     }
-    scans++;
     scheduleNext(t0);
   }
 
