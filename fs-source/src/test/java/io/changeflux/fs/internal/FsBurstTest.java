@@ -37,6 +37,7 @@ class FsBurstTest {
     long start = System.nanoTime();
     Path burst = Files.createDirectories(dir.resolve("burst"));
     Set<String> reported = ConcurrentHashMap.newKeySet();
+    Set<String> modified = ConcurrentHashMap.newKeySet();
     AtomicLong events = new AtomicLong();
     AtomicLong overflows = new AtomicLong();
     AtomicLong created = new AtomicLong();
@@ -59,6 +60,8 @@ class FsBurstTest {
                     default:
                       if (e.kind() == ChangeKind.CREATED) {
                         created.incrementAndGet();
+                      } else {
+                        modified.add(e.key());
                       }
                       reported.add(e.key());
                   }
@@ -101,6 +104,33 @@ class FsBurstTest {
           overflows.get(),
           TimeUnit.NANOSECONDS.toMillis(settled),
           TimeUnit.NANOSECONDS.toMillis(settled - written));
+
+      // Second wave: delete half the files and grow 1,000 others, as fast as possible.
+      long overflowsBefore = overflows.get();
+      modified.clear();
+      Set<String> grown = new java.util.HashSet<>();
+      long t1 = System.nanoTime();
+      for (int i = 0; i < FILES; i += 2) {
+        Files.delete(burst.resolve("f" + i));
+        if (i % 60 == 0) {
+          Files.write(burst.resolve("f" + (i + 1)), content, java.nio.file.StandardOpenOption.APPEND);
+          grown.add("burst/f" + (i + 1));
+        }
+      }
+      Set<String> afterWave = onDisk(dir);
+      assertThat(afterWave).hasSize(FILES / 2 + 2);
+      await()
+          .atMost(Duration.ofSeconds(120))
+          .pollInterval(Duration.ofMillis(20))
+          .until(() -> reported.size() == afterWave.size() && reported.containsAll(afterWave));
+      await().atMost(Duration.ofSeconds(20)).until(() -> modified.containsAll(grown));
+      System.out.printf(
+          "burst: %d deletes + %d appends: %d OVERFLOW; state matched the disk %d ms after the first delete%n",
+          FILES / 2,
+          grown.size(),
+          overflows.get() - overflowsBefore,
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t1));
+      assertThat(error.get()).isNull();
     } finally {
       d.dispose();
     }
