@@ -61,6 +61,7 @@ public final class FsWatch {
   private static final boolean LINUX =
       System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux");
   private static final int REGISTRATION_WALK = 2;
+  private static final long ROOT_CHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   /** Test hook: native watching of a root for which this returns true fails at start. */
   static volatile Predicate<Path> failNativeStart = p -> false;
@@ -88,6 +89,8 @@ public final class FsWatch {
   private volatile DirectoryWatcher watcher;
   private volatile DirectoryPoller poller;
   private TreeMap<String, FileState> state = new TreeMap<>();
+  private volatile Object rootKey;
+  private long lastRootCheck = System.nanoTime();
   // The tree as the registration walk saw it (see startNative); null when there was none.
   private volatile boolean recording;
   private int rootWalks;
@@ -226,7 +229,7 @@ public final class FsWatch {
       Raw r = queue.poll(100, TimeUnit.MILLISECONDS);
       if (r != null) {
         process(r);
-      } else if (watcherEnded && !handleEnd()) {
+      } else if ((watcherEnded || rootMovedOrReplaced()) && !handleEnd()) {
         return;
       }
     }
@@ -336,8 +339,34 @@ public final class FsWatch {
     state = now;
   }
 
-  /** The watcher stopped on its own: the root was deleted (or every watch was dropped). */
+  /**
+   * inotify keeps watching a root that was renamed away (the JDK does not ask for IN_MOVE_SELF),
+   * so once a second, when idle, check that the root is still the directory that was registered.
+   */
+  private boolean rootMovedOrReplaced() {
+    long now = System.nanoTime();
+    if (now - lastRootCheck < ROOT_CHECK_NANOS) {
+      return false;
+    }
+    lastRootCheck = now;
+    Object registered = rootKey;
+    if (registered == null) {
+      return false;
+    }
+    try {
+      return !registered.equals(
+          Files.readAttributes(config.root(), BasicFileAttributes.class).fileKey());
+    } catch (IOException e) {
+      return true;
+    }
+  }
+
+  /**
+   * The watcher stopped on its own, or the root is gone or was replaced: report what went with
+   * it, then fail, wait for it, or restart.
+   */
   private boolean handleEnd() throws InterruptedException, IOException {
+    boolean ended = watcherEnded;
     watcherEnded = false;
     if (cancelled) {
       return false;
@@ -359,7 +388,11 @@ public final class FsWatch {
       }
       log.info("{}: {} is back", config.source(), config.root());
     } else {
-      log.warn("{}: the watcher stopped while {} still exists; restarting it", config.source(), config.root());
+      if (ended) {
+        log.warn("{}: the watcher stopped while {} still exists; restarting it", config.source(), config.root());
+      } else {
+        log.warn("{}: {} was replaced by another directory; watching the new one", config.source(), config.root());
+      }
       emitOverflow("restart");
     }
     String failure = startNative();
@@ -395,6 +428,7 @@ public final class FsWatch {
       if (failNativeStart.test(config.root())) {
         throw new IOException("native watching disabled for this path by a test");
       }
+      rootKey = Files.readAttributes(config.root(), BasicFileAttributes.class).fileKey();
       w =
           DirectoryWatcher.builder()
               .path(config.root())

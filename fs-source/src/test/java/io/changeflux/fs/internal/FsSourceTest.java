@@ -377,6 +377,48 @@ class FsSourceTest implements ChangeSourceTestKit {
   }
 
   @Test
+  void rootMovedAwayIsReportedLikeADeletedRoot() throws Exception {
+    Path root = Files.createDirectories(dir.resolve("root"));
+    Files.writeString(root.resolve("a"), "a");
+    Recorder r = subscribe("fs:" + root);
+    try {
+      Files.move(root, dir.resolve("moved"));
+      await().atMost(patience()).untilAsserted(() -> assertThat(r.error.get()).isNotNull());
+      assertThat(r.error.get()).hasMessage("fs:" + root + ": watched root " + root + " was deleted");
+      assertThat(r.events).extracting(ChangeEvent::kind).containsExactly(ChangeKind.DELETED);
+      assertThat(r.keys()).containsExactly("a");
+      // Nothing is reported from the old directory under the root's name.
+      assertThat(r.events).allSatisfy(e -> assertThat(e.path()).contains(root.resolve("a")));
+    } finally {
+      r.disposable.dispose();
+    }
+  }
+
+  @Test
+  void rootReplacedByANewDirectoryIsRewatched() throws Exception {
+    Path root = Files.createDirectories(dir.resolve("root"));
+    Files.writeString(root.resolve("old"), "o");
+    Recorder r = subscribe("fs:" + root);
+    try {
+      Files.move(root, dir.resolve("old-root"));
+      Files.createDirectories(root);
+      Files.writeString(root.resolve("new"), "n");
+      await().atMost(patience()).untilAsserted(() -> assertThat(r.keys()).contains("old", "new"));
+      assertThat(kinds(r, "old")).containsExactly(ChangeKind.DELETED);
+      assertThat(kinds(r, "new")).contains(ChangeKind.CREATED);
+      Files.writeString(root.resolve("newer"), "n");
+      await().atMost(patience()).untilAsserted(() -> assertThat(r.keys()).contains("newer"));
+      Files.writeString(dir.resolve("old-root/ignored"), "x");
+      Files.writeString(root.resolve("marker"), "m");
+      await().atMost(patience()).untilAsserted(() -> assertThat(r.keys()).contains("marker"));
+      assertThat(r.keys()).doesNotContain("ignored");
+      assertThat(r.error.get()).isNull();
+    } finally {
+      r.disposable.dispose();
+    }
+  }
+
+  @Test
   void awaitRootWaitsForTheRootToComeBack() throws Exception {
     Path root = dir.resolve("later");
     Recorder r = subscribe("fs:" + root + "?awaitRoot=true&pollInterval=50ms");
