@@ -24,6 +24,10 @@ public final class FastHasher implements FileHasher {
 
   @Override
   public FileHash hash(Path path) throws IOException {
+    if (!Files.isRegularFile(path)) {
+      // A FIFO would block the watcher thread on open(); devices and sockets have no content.
+      return FileHash.fromLong(0);
+    }
     Murmur3F murmur = new Murmur3F();
     byte[] buf = BUFFERS.get();
     try (InputStream in = Files.newInputStream(path)) {

@@ -177,6 +177,19 @@ class FsSourceTest implements ChangeSourceTestKit {
   }
 
   @Test
+  void aFifoInTheTreeDoesNotBlockHashing() throws Exception {
+    FsFixtures.shell(dir, "mkfifo pipe");
+    Recorder r = subscribe(uri() + "?hash=true&initial=true");
+    try {
+      await().atMost(patience()).untilAsserted(() -> assertThat(r.keys()).contains("pipe"));
+      Files.writeString(dir.resolve("after"), "a");
+      await().atMost(patience()).untilAsserted(() -> assertThat(r.keys()).contains("after"));
+    } finally {
+      r.disposable.dispose();
+    }
+  }
+
+  @Test
   void missingPathFailsAtOpenNamingThePath() {
     assertThatThrownBy(() -> ChangeSources.open("fs:/no/such/dir"))
         .isInstanceOf(ChangeSourceException.class)
