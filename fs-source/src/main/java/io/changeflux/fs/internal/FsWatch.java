@@ -80,6 +80,8 @@ public final class FsWatch {
   private final TreeScanner scanner;
   private final BlockingQueue<Raw> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
   private final AtomicBoolean overflow = new AtomicBoolean();
+  // A followed link to a directory appeared: rescan (and re-register) without announcing a loss.
+  private boolean rescan;
   private final AtomicInteger generation = new AtomicInteger();
   private final int id = IDS.incrementAndGet();
   private final Thread thread;
@@ -212,7 +214,12 @@ public final class FsWatch {
   private void loop() throws InterruptedException, IOException {
     while (!cancelled) {
       if (overflow.getAndSet(false)) {
-        handleOverflow();
+        handleOverflow(true);
+        continue;
+      }
+      if (rescan) {
+        rescan = false;
+        handleOverflow(false);
         continue;
       }
       Throwable broken = nativeBroken;
@@ -252,7 +259,12 @@ public final class FsWatch {
         }
         FileState f = scanner.stat(r.path());
         if (f == null) {
-          return; // gone already, or a directory
+          // Gone already, or a directory. A new link to a directory, when links are followed, is
+          // not watched by the library (it looks at the link itself): rescan and re-register.
+          if (config.followLinks() && config.recursive() && Files.isDirectory(r.path())) {
+            rescan = true;
+          }
+          return;
         }
         FileState prev = state.put(key, f);
         if (prev == null) {
@@ -286,12 +298,19 @@ public final class FsWatch {
     return removed;
   }
 
-  private void handleOverflow() throws IOException {
-    OVERFLOWS.incrementAndGet();
+  /**
+   * Rescans the tree, re-registers watches when directories appeared unseen, and emits the
+   * differences; {@code lost} events are announced with one OVERFLOW first.
+   */
+  private void handleOverflow(boolean lost) throws IOException {
     long t0 = System.nanoTime();
-    int dropped = queue.size();
-    queue.clear(); // the rescan below covers everything they said
-    emitOverflow("overflow");
+    int dropped = 0;
+    if (lost) {
+      OVERFLOWS.incrementAndGet();
+      dropped = queue.size();
+      queue.clear(); // the rescan below covers everything they said
+      emitOverflow("overflow");
+    }
     Set<Path> dirs = new HashSet<>();
     TreeMap<String, FileState> now;
     try {

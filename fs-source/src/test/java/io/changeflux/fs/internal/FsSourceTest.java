@@ -348,6 +348,26 @@ class FsSourceTest implements ChangeSourceTestKit {
   }
 
   @Test
+  void aLinkToADirectoryMadeLaterIsFollowedAndWatched() throws Exception {
+    Path outside = Files.createTempDirectory("changeflux-outside");
+    try {
+      Files.writeString(outside.resolve("o.txt"), "o");
+      Recorder r = subscribe(uri() + "?followLinks=true");
+      try {
+        Files.createSymbolicLink(dir.resolve("later"), outside);
+        await().atMost(patience()).untilAsserted(() -> assertThat(r.keys()).contains("later/o.txt"));
+        Files.writeString(outside.resolve("o2.txt"), "o");
+        await().atMost(patience()).untilAsserted(() -> assertThat(r.keys()).contains("later/o2.txt"));
+        assertThat(r.events).extracting(ChangeEvent::kind).doesNotContain(ChangeKind.OVERFLOW);
+      } finally {
+        r.disposable.dispose();
+      }
+    } finally {
+      FsFixtures.shell(outside.getParent(), "rm -rf '" + outside + "'");
+    }
+  }
+
+  @Test
   void linksAreNotFollowedByDefault() throws Exception {
     Path outside = Files.createTempDirectory("changeflux-outside");
     try {
