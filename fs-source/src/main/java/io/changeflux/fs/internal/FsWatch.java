@@ -72,6 +72,9 @@ public final class FsWatch {
    */
   static volatile Predicate<Path> failRegister = p -> false;
 
+  /** Test hook: runs on the watcher thread before each hand-off (to hold the thread up). */
+  static volatile Runnable beforeHandOff;
+
   /** Overflows handled by all watches (for tests and measurements). */
   static final AtomicLong OVERFLOWS = new AtomicLong();
 
@@ -584,6 +587,10 @@ public final class FsWatch {
     public void onEvent(DirectoryChangeEvent e) {
       if (gen != generation.get()) {
         return;
+      }
+      Runnable hook = beforeHandOff;
+      if (hook != null) {
+        hook.run();
       }
       if (e.eventType() == DirectoryChangeEvent.EventType.OVERFLOW || e.path() == null) {
         overflow.set(true);

@@ -137,6 +137,81 @@ class FsBurstTest {
     System.out.printf("burst: test body done after %d ms%n", (System.nanoTime() - start) / 1_000_000);
   }
 
+  @Test
+  void lostEventsBecomeOneOverflowAndTheRescanReportsEveryDifference() throws Exception {
+    // Pre-existing files, some to delete and some to grow while events are being lost.
+    for (int i = 0; i < 200; i++) {
+      Files.write(dir.resolve("old" + i), new byte[] {1});
+    }
+    CountDownLatch release = new CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicBoolean held = new java.util.concurrent.atomic.AtomicBoolean();
+    FsWatch.beforeHandOff =
+        () -> {
+          if (held.compareAndSet(false, true)) {
+            try {
+              release.await(60, TimeUnit.SECONDS); // hold the watcher thread up
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
+        };
+    java.util.Map<String, ChangeKind> last = new ConcurrentHashMap<>();
+    java.util.List<ChangeEvent> overflowEvents = new java.util.concurrent.CopyOnWriteArrayList<>();
+    CountDownLatch ready = new CountDownLatch(1);
+    Disposable d =
+        ChangeSources.open("fs:" + dir)
+            .events()
+            .contextWrite(ChangeSources.onReady(ready::countDown))
+            .subscribe(
+                e -> {
+                  if (e.kind() == ChangeKind.OVERFLOW) {
+                    overflowEvents.add(e);
+                  } else {
+                    last.put(e.key(), e.kind());
+                  }
+                });
+    try {
+      assertThat(ready.await(20, TimeUnit.SECONDS)).isTrue();
+      Files.write(dir.resolve("first"), new byte[] {1}); // the event the watcher thread stops on
+      await().atMost(Duration.ofSeconds(20)).until(held::get);
+      // While the watcher thread is held, far more than the JDK's 512 pending events per key.
+      for (int i = 0; i < 2_000; i++) {
+        Files.write(dir.resolve("new" + i), new byte[] {1});
+      }
+      for (int i = 0; i < 100; i++) {
+        Files.delete(dir.resolve("old" + i));
+      }
+      for (int i = 100; i < 150; i++) {
+        Files.write(dir.resolve("old" + i), new byte[] {2, 2}, java.nio.file.StandardOpenOption.APPEND);
+      }
+      release.countDown();
+      await().atMost(Duration.ofSeconds(30)).until(() -> !overflowEvents.isEmpty());
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .untilAsserted(
+              () -> {
+                for (int i = 0; i < 2_000; i++) {
+                  assertThat(last.get("new" + i)).as("new" + i).isIn(ChangeKind.CREATED, ChangeKind.MODIFIED);
+                }
+                for (int i = 0; i < 100; i++) {
+                  assertThat(last.get("old" + i)).as("old" + i).isEqualTo(ChangeKind.DELETED);
+                }
+                for (int i = 100; i < 150; i++) {
+                  assertThat(last.get("old" + i)).as("old" + i).isEqualTo(ChangeKind.MODIFIED);
+                }
+              });
+      assertThat(last).doesNotContainKeys("old150", "old199"); // untouched: nothing reported
+      assertThat(overflowEvents.get(0).headers()).containsEntry("reason", "overflow");
+      assertThat(overflowEvents.get(0).key()).isEmpty();
+      assertThat(overflowEvents.get(0).path()).contains(dir);
+      System.out.printf("held watcher: %d OVERFLOW events, %d keys reported%n", overflowEvents.size(), last.size());
+    } finally {
+      FsWatch.beforeHandOff = null;
+      release.countDown();
+      d.dispose();
+    }
+  }
+
   static Set<String> onDisk(Path root) throws Exception {
     try (Stream<Path> s = Files.walk(root)) {
       return s.filter(Files::isRegularFile)
