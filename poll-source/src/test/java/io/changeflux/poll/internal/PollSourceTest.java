@@ -113,26 +113,41 @@ class PollSourceTest implements ChangeSourceTestKit {
   }
 
   @Test
-  void compareContentIgnoresTouchesButSeesSameSizeSameTimeRewrites() throws Exception {
+  void compareContentIgnoresTouchesThatChangeNoContent() throws Exception {
     Path f = dir.resolve("c.txt");
     Files.writeString(f, "aaaa");
-    FileTime old = FileTime.fromMillis(System.currentTimeMillis() - 60_000);
-    Files.setLastModifiedTime(f, old);
+    Files.setLastModifiedTime(f, FileTime.fromMillis(System.currentTimeMillis() - 60_000));
     Recorder r = subscribe(uri() + "&compare=content");
     try {
-      // A touch: time changes, content does not.
+      // A touch: the time changes, the content does not.
       Files.setLastModifiedTime(f, FileTime.fromMillis(System.currentTimeMillis() - 30_000));
-      // A marker to know that a scan after the touch has run.
-      Files.writeString(dir.resolve("marker1"), "m");
+      Files.writeString(dir.resolve("marker1"), "m"); // seen => a scan after the touch ran
       await().atMost(patience()).untilAsserted(() -> assertThat(r.keys()).contains("marker1"));
       assertThat(r.keys()).doesNotContain("c.txt");
-      // A rewrite with the same size and the same (old) time: only content tells.
-      Files.writeString(f, "bbbb");
-      Files.setLastModifiedTime(f, FileTime.fromMillis(System.currentTimeMillis() - 30_000));
-      // Same size and time as after the touch, so mtime compare would miss it: content must not.
+      Files.writeString(f, "bbbbb");
       await().atMost(patience()).untilAsserted(() -> assertThat(kinds(r, "c.txt")).containsExactly(ChangeKind.MODIFIED));
       ChangeEvent e = r.events.stream().filter(x -> x.key().equals("c.txt")).findFirst().orElseThrow();
-      assertThat(e.sha()).contains(Hashing.sha256("bbbb"));
+      assertThat(e.sha()).contains(Hashing.sha256("bbbbb"));
+    } finally {
+      r.disposable.dispose();
+    }
+  }
+
+  @Test
+  void compareContentSeesARewriteThatKeepsSizeAndTimeWhileTheTimeIsRecent() throws Exception {
+    // A coarse-timestamp file system: two writes in the same tick leave size and time equal.
+    // Files whose time is within a second of the scan are hashed anyway.
+    FileTime tick = FileTime.fromMillis(System.currentTimeMillis() + 1_500);
+    Path f = dir.resolve("coarse.txt");
+    Files.writeString(f, "aaaa");
+    Files.setLastModifiedTime(f, tick);
+    Recorder r = subscribe(uri() + "&compare=content");
+    try {
+      Files.writeString(f, "bbbb");
+      Files.setLastModifiedTime(f, tick); // the same size, the same time
+      // Scans run every 100 ms; those within a second of `tick` hash the file.
+      await().atMost(patience()).untilAsserted(() -> assertThat(kinds(r, "coarse.txt")).containsExactly(ChangeKind.MODIFIED));
+      assertThat(r.events.get(0).sha()).contains(Hashing.sha256("bbbb"));
     } finally {
       r.disposable.dispose();
     }
