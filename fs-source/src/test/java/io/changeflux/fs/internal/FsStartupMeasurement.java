@@ -50,6 +50,34 @@ class FsStartupMeasurement {
     }
   }
 
+  @Test
+  void latencyFromWriteToEvent() throws Exception {
+    java.util.concurrent.BlockingQueue<io.changeflux.ChangeEvent> got = new java.util.concurrent.LinkedBlockingQueue<>();
+    CountDownLatch ready = new CountDownLatch(1);
+    Disposable d =
+        ChangeSources.open("fs:" + dir).events().contextWrite(ChangeSources.onReady(ready::countDown)).subscribe(got::add);
+    try {
+      assertThat(ready.await(20, TimeUnit.SECONDS)).isTrue();
+      long[] micros = new long[500];
+      for (int i = 0; i < micros.length; i++) {
+        long t0 = System.nanoTime();
+        Files.write(dir.resolve("lat" + i), new byte[] {1});
+        io.changeflux.ChangeEvent e = got.poll(10, TimeUnit.SECONDS);
+        micros[i] = (System.nanoTime() - t0) / 1_000;
+        assertThat(e).isNotNull();
+        while (got.poll(20, TimeUnit.MILLISECONDS) != null) {
+          // the MODIFIED that follows the CREATED
+        }
+      }
+      java.util.Arrays.sort(micros);
+      System.out.printf(
+          "latency write -> CREATED: p50 %d us, p90 %d us, p99 %d us, max %d us (%d writes)%n",
+          micros[micros.length / 2], micros[micros.length * 9 / 10], micros[micros.length * 99 / 100], micros[micros.length - 1], micros.length);
+    } finally {
+      d.dispose();
+    }
+  }
+
   long startup(String uri) throws Exception {
     CountDownLatch ready = new CountDownLatch(1);
     long t0 = System.nanoTime();
