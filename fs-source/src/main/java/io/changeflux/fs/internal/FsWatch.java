@@ -32,7 +32,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -74,9 +73,6 @@ public final class FsWatch {
 
   /** Test hook: runs on the watcher thread before each hand-off (to hold the thread up). */
   static volatile Runnable beforeHandOff;
-
-  /** Overflows handled by all watches (for tests and measurements). */
-  static final AtomicLong OVERFLOWS = new AtomicLong();
 
   private final FsConfig config;
   private final FluxSink<ChangeEvent> sink;
@@ -309,7 +305,6 @@ public final class FsWatch {
     long t0 = System.nanoTime();
     int dropped = 0;
     if (lost) {
-      OVERFLOWS.incrementAndGet();
       dropped = queue.size();
       queue.clear(); // the rescan below covers everything they said
       emitOverflow("overflow");
