@@ -1,0 +1,6 @@
+/**
+ * The {@code fs:PATH} backend: native file-system watching through directory-watcher, with a
+ * rescan after any loss and a polling fallback. Found through {@link
+ * io.changeflux.spi.ChangeSourceProvider}; open it with {@code ChangeSources.open("fs:/srv")}.
+ */
+package io.changeflux.fs;
