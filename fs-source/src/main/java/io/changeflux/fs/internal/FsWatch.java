@@ -291,7 +291,11 @@ public final class FsWatch {
     }
     SortedMap<String, FileState> below = state.subMap(key + "/", key + "0"); // '0' follows '/'
     if (!below.isEmpty()) {
-      removed.addAll(new ArrayList<>(below.entrySet()));
+      // Copy key and value: TreeMap reuses its entry objects while deleting (an inner node takes
+      // its successor's key and value), so entries kept from entrySet() change under clear().
+      for (Map.Entry<String, FileState> e : below.entrySet()) {
+        removed.add(Map.entry(e.getKey(), e.getValue()));
+      }
       below.clear();
     }
     return removed;

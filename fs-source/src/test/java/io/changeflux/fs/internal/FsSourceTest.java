@@ -85,6 +85,34 @@ class FsSourceTest implements ChangeSourceTestKit {
   }
 
   @Test
+  void renamingADirectoryWithManyFilesReportsExactlyItsFilesDeletedUnderTheOldName()
+      throws Exception {
+    // Found by the reliability suite's tree storm: the subtree's entries were read after TreeMap
+    // had reused them while deleting, so DELETED named the wrong files (and missed the right ones).
+    for (int i = 0; i < 40; i++) {
+      Files.createDirectories(dir.resolve("m/a" + i));
+      Files.writeString(dir.resolve("m/a" + i + "/f"), "a");
+      Files.writeString(dir.resolve("m/z" + i), "z");
+    }
+    Files.createDirectories(dir.resolve("m/mid"));
+    for (int i = 0; i < 40; i++) {
+      Files.writeString(dir.resolve("m/mid/f" + i), "m");
+    }
+    Recorder r = subscribe(uri());
+    try {
+      Files.move(dir.resolve("m/mid"), dir.resolve("m/renamed"));
+      await().atMost(patience()).untilAsserted(() -> assertThat(r.events).hasSizeGreaterThanOrEqualTo(80));
+      List<String> deleted = r.events.stream().filter(e -> e.kind() == ChangeKind.DELETED).map(ChangeEvent::key).sorted().toList();
+      List<String> expected = java.util.stream.IntStream.range(0, 40).mapToObj(i -> "m/mid/f" + i).sorted().toList();
+      assertThat(deleted).isEqualTo(expected);
+      assertThat(r.events.stream().filter(e -> e.kind() == ChangeKind.CREATED).map(ChangeEvent::key))
+          .containsExactlyInAnyOrderElementsOf(expected.stream().map(k -> k.replace("m/mid/", "m/renamed/")).toList());
+    } finally {
+      r.disposable.dispose();
+    }
+  }
+
+  @Test
   void deletingADirectoryReportsEveryFileInIt() throws Exception {
     Files.createDirectories(dir.resolve("gone/x"));
     Files.writeString(dir.resolve("gone/1"), "1");
