@@ -36,8 +36,16 @@ final class FileModel {
   volatile long lastEventNanos = System.nanoTime();
   private volatile boolean sawOverflow;
 
+  /** What a rescan reads: the disk under root, or any other source of truth. */
+  final java.util.function.Supplier<Set<String>> truth;
+
   FileModel(Path root) {
+    this(root, () -> scan(root));
+  }
+
+  FileModel(Path root, java.util.function.Supplier<Set<String>> truth) {
     this.root = root;
+    this.truth = truth;
     for (ChangeKind k : ChangeKind.values()) {
       counts.put(k, new AtomicLong());
     }
@@ -73,7 +81,7 @@ final class FileModel {
         overflowReasons.computeIfAbsent(reason, r -> new AtomicLong()).incrementAndGet();
         if (reason.equals("coalesce") || reason.equals("none")) {
           consumerRescans.incrementAndGet();
-          Set<String> disk = scan(root);
+          Set<String> disk = truth.get();
           files.retainAll(disk);
           files.addAll(disk);
         }
