@@ -303,7 +303,7 @@ final class PubSubSession implements RedisPubSubListener<String, byte[]>, RedisC
     }
     if (e instanceof ReconnectFailedEvent) {
       ReconnectFailedEvent f = (ReconnectFailedEvent) e;
-      int attempt = f.getAttempt() + 1;
+      int attempt = f.getAttempt();
       if (Long.bitCount(attempt) == 1) { // 1, 2, 4, 8, ...: forever, but not a line per attempt
         log.warn("{}: reconnect attempt {} failed: {}", source, attempt, redactor.describe(f.getCause()));
       }
