@@ -27,6 +27,8 @@ final class LettuceSession {
   final RedisClient client;
   final int id = IDS.incrementAndGet();
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final java.util.Map<StatefulConnection<?, ?>, CompletableFuture<Void>> closing =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   LettuceSession(RedisSettings settings, int requestQueueSize) {
     this.resources = settings.newResources();
@@ -41,6 +43,14 @@ final class LettuceSession {
     this.client = c;
   }
 
+  /** Closes one connection once, however often it is asked to. */
+  CompletableFuture<Void> closeConnection(StatefulConnection<?, ?> c) {
+    if (c == null) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return closing.computeIfAbsent(c, k -> k.closeAsync().exceptionally(t -> null));
+  }
+
   /** Closes the given connections, then the client, then the resources; never blocks. */
   CompletableFuture<Void> closeAsync(StatefulConnection<?, ?>... connections) {
     if (!closed.compareAndSet(false, true)) {
@@ -48,10 +58,7 @@ final class LettuceSession {
     }
     CompletableFuture<?>[] closing = new CompletableFuture<?>[connections.length];
     for (int i = 0; i < connections.length; i++) {
-      closing[i] =
-          connections[i] == null
-              ? CompletableFuture.completedFuture(null)
-              : connections[i].closeAsync().exceptionally(t -> null);
+      closing[i] = closeConnection(connections[i]);
     }
     CompletableFuture<Void> done = new CompletableFuture<>();
     CompletableFuture.allOf(closing)

@@ -80,8 +80,9 @@ final class StreamSession implements Runnable {
     closed = true;
     wake();
     StatefulRedisConnection<String, byte[]> r = readConn;
-    if (r != null) {
-      r.closeAsync(); // ends a blocked XREADGROUP at once
+    LettuceSession l = lettuce;
+    if (r != null && l != null) {
+      l.closeConnection(r); // ends a blocked XREADGROUP at once
     }
   }
 
@@ -144,7 +145,8 @@ final class StreamSession implements Runnable {
   private void loop() {
     RedisCommands<String, byte[]> read = readConn.sync();
     Duration claimIdle = settings.claimIdle();
-    long claimEvery = claimIdle.isZero() ? Long.MAX_VALUE : Math.max(1, claimIdle.toNanos() / 2);
+    boolean claiming = !claimIdle.isZero();
+    long claimEvery = Math.max(1_000_000, claimIdle.toNanos() / 2);
     long block = Math.max(1, settings.timeout().toMillis() / 2);
     boolean pendingPhase = true;
     String pendingCursor = "0";
@@ -166,7 +168,7 @@ final class StreamSession implements Runnable {
           } else {
             pendingCursor = got.get(got.size() - 1).getId();
           }
-        } else if (System.nanoTime() - nextClaim >= 0) {
+        } else if (claiming && System.nanoTime() - nextClaim >= 0) {
           ClaimedMessages<String, byte[]> c =
               read.xautoclaim(
                   stream,
@@ -180,9 +182,12 @@ final class StreamSession implements Runnable {
             log.info("{}: claimed {} entries idle at other consumers for {}", source, got.size(), claimIdle);
           }
         } else {
+          // block no longer than the command timeout allows, and wake up for the next claim
+          long untilClaim = claiming ? TimeUnit.NANOSECONDS.toMillis(nextClaim - System.nanoTime()) : block;
+          long wait = Math.max(1, Math.min(block, untilClaim));
           got =
               read.xreadgroup(
-                  consumer, XReadArgs.Builder.count(n).block(block), XReadArgs.StreamOffset.lastConsumed(stream));
+                  consumer, XReadArgs.Builder.count(n).block(wait), XReadArgs.StreamOffset.lastConsumed(stream));
         }
         if (failures > 0) {
           log.info("{}: stream reads resumed after {} failures", source, failures);
