@@ -59,6 +59,7 @@ final class PubSubSession implements RedisPubSubListener<String, byte[]>, RedisC
   private final AtomicLong reconnects = new AtomicLong();
 
   private volatile boolean ready;
+  private volatile boolean retried;
   private volatile boolean closed;
   private volatile LettuceSession lettuce;
   private volatile StatefulRedisPubSubConnection<String, byte[]> conn;
@@ -105,6 +106,13 @@ final class PubSubSession implements RedisPubSubListener<String, byte[]>, RedisC
 
   private void connected(StatefulRedisPubSubConnection<String, byte[]> c, Throwable err) {
     if (err != null) {
+      if (!retried && !closed && redactor.describe(err).contains("closed prematurely")) {
+        // Lettuce sometimes reports a refused handshake (AUTH) as a closed connection: one more
+        // attempt tells which it was.
+        retried = true;
+        lettuce.client.connectPubSubAsync(LettuceSession.CODEC, settings.uri()).whenComplete(this::connected);
+        return;
+      }
       fail(connectProblem(err), err);
       return;
     }

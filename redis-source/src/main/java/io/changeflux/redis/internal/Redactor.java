@@ -13,6 +13,10 @@ import java.util.Set;
  */
 public final class Redactor {
 
+  /** A leading {@code some.pkg.SomeException: } that wrapping exceptions put before a message. */
+  private static final java.util.regex.Pattern CLASS_PREFIX =
+      java.util.regex.Pattern.compile("^([a-z_][\\w]*\\.)+[A-Z][\\w$]*(Exception|Error): ");
+
   private final List<String> secrets;
 
   Redactor(List<String> secrets) {
@@ -40,8 +44,8 @@ public final class Redactor {
     int depth = 0;
     while (c != null && depth++ < 8) {
       String m = c.getMessage();
-      if (m != null && !m.isBlank()) {
-        String line = redact(m.replace('\n', ' ').replace('\r', ' ').trim());
+      if (m != null && !m.isBlank() && !m.startsWith("Unable to connect to")) {
+        String line = redact(CLASS_PREFIX.matcher(m.replace('\n', ' ').replace('\r', ' ').trim()).replaceFirst(""));
         if (parts.stream().noneMatch(p -> p.contains(line))) {
           parts.add(line);
         }

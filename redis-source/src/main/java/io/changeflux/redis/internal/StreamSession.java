@@ -110,7 +110,15 @@ final class StreamSession implements Runnable {
       if (closed) {
         return false;
       }
-      readConn = lettuce.client.connect(LettuceSession.CODEC);
+      try {
+        readConn = lettuce.client.connect(LettuceSession.CODEC);
+      } catch (RuntimeException e) {
+        if (!redactor.describe(e).contains("closed prematurely")) {
+          throw e;
+        }
+        // Lettuce sometimes reports a refused handshake (AUTH) as a closed connection
+        readConn = lettuce.client.connect(LettuceSession.CODEC);
+      }
       ackConn = lettuce.client.connect(LettuceSession.CODEC);
       ensureGroup(settings.start());
       return !closed;
