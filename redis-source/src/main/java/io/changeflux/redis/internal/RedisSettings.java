@@ -272,6 +272,9 @@ public final class RedisSettings {
   public ClientResources newResources() {
     long capMs = Math.max(10, maxReconnectDelay.toMillis());
     return DefaultClientResources.builder()
+        // The JDK resolver: netty's DNS resolver keeps one UDP socket per event loop, and those of
+        // an event loop group that was shut down stay open (a descriptor leak per subscription).
+        .addressResolverGroup(io.netty.resolver.DefaultAddressResolverGroup.INSTANCE)
         .ioThreadPoolSize(DefaultClientResources.MIN_IO_THREADS)
         .computationThreadPoolSize(DefaultClientResources.MIN_COMPUTATION_THREADS)
         .reconnectDelay(
