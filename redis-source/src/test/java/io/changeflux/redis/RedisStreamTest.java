@@ -193,6 +193,42 @@ class RedisStreamTest {
   }
 
   @Test
+  void cancelReleasesTheReaderThreadAndConnections() throws Exception {
+    String uri = server.uri("?stream=s6&group=g&consumer=c&ack=manual");
+    Recorder warm = subscribe(uri);
+    warm.disposable.dispose();
+    await().atMost(PATIENCE).untilAsserted(() -> assertThat(readerThreads()).isZero());
+    int threads = Thread.activeCount();
+    long clients = connectedClients();
+    for (int i = 0; i < 5; i++) {
+      Recorder r = subscribe(uri);
+      add("s6", "x" + i);
+      await().atMost(PATIENCE).untilAsserted(() -> assertThat(r.events).hasSize(1));
+      r.events.get(0).ack();
+      await().atMost(PATIENCE).untilAsserted(() -> assertThat(pending("s6", "g")).isZero());
+      r.disposable.dispose(); // while its XREADGROUP blocks
+    }
+    await()
+        .atMost(PATIENCE)
+        .untilAsserted(
+            () -> {
+              assertThat(readerThreads()).isZero();
+              assertThat(Thread.activeCount()).isLessThanOrEqualTo(threads + 1);
+              assertThat(connectedClients()).isEqualTo(clients);
+            });
+  }
+
+  static long readerThreads() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.getName().startsWith("changeflux-redis-stream-"))
+        .count();
+  }
+
+  static long connectedClients() {
+    return client.sync().clientList().lines().count();
+  }
+
+  @Test
   @Disabled("ack=auto is done by ChangePipeline (ops helper's branch); enable once it acks after onNext")
   void ackAutoAcknowledgesAfterOnNext() throws Exception {
     add("s5", "x");

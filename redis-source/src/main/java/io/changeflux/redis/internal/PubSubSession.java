@@ -274,10 +274,14 @@ final class PubSubSession implements RedisPubSubListener<String, byte[]>, RedisC
     if (handler != conn || closed || !ready) {
       return;
     }
-    LettuceSession l = lettuce;
-    l.resources
-        .eventExecutorGroup()
-        .schedule(this::checkResubscribed, settings.timeout().toMillis(), TimeUnit.MILLISECONDS);
+    try {
+      lettuce
+          .resources
+          .eventExecutorGroup()
+          .schedule(this::checkResubscribed, settings.timeout().toMillis(), TimeUnit.MILLISECONDS);
+    } catch (RuntimeException e) {
+      // shutting down (cancelled meanwhile): nothing to check
+    }
   }
 
   @Override
