@@ -112,6 +112,11 @@ public final class RedisProvider implements ChangeSourceProvider {
       OptionSpec.duration(
           "maxReconnectDelay", "30s", "reconnect forever with exponential backoff from 10ms capped at this");
 
+  /** How long to try reconnecting before the stream ends with an error. */
+  public static final OptionSpec<Duration> GIVE_UP_AFTER =
+      OptionSpec.duration(
+          "giveUpAfter", null, "end with an error after this long without a connection (default: retry forever)");
+
   /** PEM CA certificates. */
   public static final OptionSpec<String> CA_FILE =
       OptionSpec.string("caFile", null, "rediss: PEM file with the CA certificates to trust");
@@ -155,6 +160,7 @@ public final class RedisProvider implements ChangeSourceProvider {
           TIMEOUT,
           CONNECT_TIMEOUT,
           MAX_RECONNECT_DELAY,
+          GIVE_UP_AFTER,
           CA_FILE,
           TRUST_STORE,
           TRUST_STORE_PASSWORD,

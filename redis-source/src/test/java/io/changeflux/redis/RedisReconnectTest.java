@@ -99,6 +99,30 @@ class RedisReconnectTest {
     assertThat(LogCapture.text()).doesNotContain("app-pw-77");
   }
 
+  @Test
+  void giveUpAfterEndsPubSubAndStreamsWithAnErrorWhenTheServerStaysDown() throws Exception {
+    try (RedisServerProcess server = RedisServerProcess.start()) {
+      Recorder pubsub = subscribe(server.uri("?channels=jobs&maxReconnectDelay=100ms&giveUpAfter=500ms"));
+      Recorder stream = subscribe(server.uri("?stream=s&group=g&timeout=1s&maxReconnectDelay=100ms&giveUpAfter=500ms"));
+      try {
+        server.kill();
+        await().atMost(PATIENCE).untilAsserted(() -> {
+          assertThat(pubsub.error.get()).isNotNull();
+          assertThat(stream.error.get()).isNotNull();
+        });
+        assertThat(pubsub.error.get())
+            .isInstanceOf(io.changeflux.ChangeSourceException.class)
+            .hasMessageContaining("no connection to 127.0.0.1:" + server.port() + " for 500ms (giveUpAfter)");
+        assertThat(stream.error.get())
+            .isInstanceOf(io.changeflux.ChangeSourceException.class)
+            .hasMessageContaining("(giveUpAfter); giving up");
+      } finally {
+        pubsub.disposable.dispose();
+        stream.disposable.dispose();
+      }
+    }
+  }
+
   static List<String> overflows(Recorder r) {
     return r.events.stream()
         .filter(e -> e.kind() == ChangeKind.OVERFLOW)

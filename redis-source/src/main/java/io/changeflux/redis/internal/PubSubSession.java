@@ -290,12 +290,42 @@ final class PubSubSession implements RedisPubSubListener<String, byte[]>, RedisC
       return;
     }
     awaiting.addAll(names.keySet());
+    long lost = reconnects.incrementAndGet();
+    if (settings.giveUpAfter() != null) {
+      try {
+        lettuce
+            .resources
+            .eventExecutorGroup()
+            .schedule(() -> giveUpIfStillDown(lost), settings.giveUpAfter().toMillis(), TimeUnit.MILLISECONDS);
+      } catch (RuntimeException e) {
+        // shutting down
+      }
+    }
     if (ready) {
-      long n = reconnects.incrementAndGet();
+      long n = lost;
       log.warn(
           "{}: connection lost (#{}); reconnecting; messages published meanwhile are lost, OVERFLOW follows",
           source,
           n);
+    }
+  }
+
+  private void giveUpIfStillDown(long lost) {
+    StatefulRedisPubSubConnection<String, byte[]> c = conn;
+    // still the same outage (no later disconnect) and not back: give up
+    if (!closed && reconnects.get() == lost && (c == null || !c.isOpen() || !awaiting.isEmpty())) {
+      fail(
+          new ChangeSourceException(
+              source
+                  + ": no connection to "
+                  + settings.host()
+                  + ":"
+                  + settings.port()
+                  + " for "
+                  + io.changeflux.Durations.format(settings.giveUpAfter())
+                  + " (giveUpAfter); giving up",
+              "giveUpAfter",
+              null));
     }
   }
 

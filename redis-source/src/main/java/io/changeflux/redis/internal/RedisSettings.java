@@ -36,6 +36,7 @@ public final class RedisSettings {
   private final Duration timeout;
   private final Duration connectTimeout;
   private final Duration maxReconnectDelay;
+  private final Duration giveUpAfter;
   private final List<String> channels;
   private final List<String> patterns;
   private final String keyspace;
@@ -112,6 +113,8 @@ public final class RedisSettings {
     this.connectTimeout = positive(RedisProvider.CONNECT_TIMEOUT.name(), o.get(RedisProvider.CONNECT_TIMEOUT));
     this.maxReconnectDelay =
         positive(RedisProvider.MAX_RECONNECT_DELAY.name(), o.get(RedisProvider.MAX_RECONNECT_DELAY));
+    Duration g = o.get(RedisProvider.GIVE_UP_AFTER);
+    this.giveUpAfter = g == null ? null : positive(RedisProvider.GIVE_UP_AFTER.name(), g);
     this.channels = o.get(RedisProvider.CHANNELS);
     this.patterns = o.get(RedisProvider.PATTERNS);
     String ks = o.get(RedisProvider.KEYSPACE);
@@ -312,6 +315,16 @@ public final class RedisSettings {
 
   public Duration timeout() {
     return timeout;
+  }
+
+  /** How long without a connection before giving up; null = forever. */
+  public Duration giveUpAfter() {
+    return giveUpAfter;
+  }
+
+  /** The cap of the reconnect backoff. */
+  public Duration maxReconnectDelay() {
+    return maxReconnectDelay;
   }
 
   public List<String> channels() {

@@ -161,6 +161,7 @@ final class StreamSession implements Runnable {
     String claimCursor = "0-0";
     long nextClaim = System.nanoTime();
     int failures = 0;
+    long failingSince = 0;
     while (!closed) {
       long demand = awaitDemand();
       if (closed) {
@@ -209,7 +210,19 @@ final class StreamSession implements Runnable {
           break;
         }
         failures++;
+        if (failures == 1) {
+          failingSince = System.nanoTime();
+        }
         String text = redactor.describe(e);
+        if (settings.giveUpAfter() != null && System.nanoTime() - failingSince >= settings.giveUpAfter().toNanos()) {
+          sink.error(
+              new ChangeSourceException(
+                  source + ": stream reads failing for " + io.changeflux.Durations.format(settings.giveUpAfter())
+                      + " (giveUpAfter); giving up: " + text,
+                  "giveUpAfter",
+                  redactor.sanitize(e)));
+          return;
+        }
         if (e instanceof RedisCommandExecutionException && text.contains("NOGROUP")) {
           log.warn("{}: consumer group {} is gone ({}); creating it again from 0", source, settings.group(), text);
           try {
@@ -228,7 +241,7 @@ final class StreamSession implements Runnable {
   }
 
   private long backoff(int failures) {
-    long cap = Math.max(10, settings.options().get(io.changeflux.redis.RedisProvider.MAX_RECONNECT_DELAY).toMillis());
+    long cap = Math.max(10, settings.maxReconnectDelay().toMillis());
     long d = 10L << Math.min(20, failures);
     return Math.min(cap, d);
   }
