@@ -169,6 +169,21 @@ class RedisPubSubTest {
   }
 
   @Test
+  void keyspaceFollowsTheDatabaseOfTheUriPath() throws Exception {
+    client.sync().configSet("notify-keyspace-events", "KA");
+    Recorder r = subscribe("redis://127.0.0.1:" + server.port() + "/2?keyspace=db:*");
+    try (RedisTestClient db2 = new RedisTestClient(server.port())) {
+      client.sync().set("db:zero", "0");
+      db2.sync().select(2);
+      db2.sync().set("db:two", "2");
+      await().atMost(PATIENCE).untilAsserted(() -> assertThat(r.keys()).contains("db:two"));
+      assertThat(r.keys()).containsExactly("db:two");
+    } finally {
+      r.disposable.dispose();
+    }
+  }
+
+  @Test
   void sinkNeedsExactlyOneChannelOrAStream() {
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> ChangeSinks.open(server.uri("?channels=a,b")))
         .isInstanceOf(ChangeSourceException.class)

@@ -124,7 +124,8 @@ public final class RedisSettings {
     this.stream = st == null || st.isEmpty() ? null : st;
     this.group = o.get(RedisProvider.GROUP);
     String c = o.get(RedisProvider.CONSUMER);
-    this.consumer = c == null || c.isEmpty() ? defaultConsumer() : c;
+    // the host name only when needed: looking it up may block
+    this.consumer = c == null || c.isEmpty() ? (stream == null ? null : defaultConsumer()) : c;
     this.start = o.get(RedisProvider.START);
     this.claimIdle = o.get(RedisProvider.CLAIM_IDLE);
     this.batch = o.get(RedisProvider.BATCH);

@@ -53,7 +53,7 @@ public final class SinkSession {
                   CONCURRENCY,
                   1)
               .onErrorMap(
-                  t -> !(t instanceof ChangeSourceException),
+                  t -> t instanceof io.lettuce.core.RedisException,
                   t ->
                       new ChangeSourceException(
                           source + ": publishing failed: " + r.describe(t), r.sanitize(t)))
