@@ -11,7 +11,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -116,9 +115,7 @@ public final class Envelope {
       if (!headers.isObject()) {
         throw new MalformedEnvelope("'headers' is not an object");
       }
-      Iterator<Map.Entry<String, JsonNode>> it = headers.fields();
-      while (it.hasNext()) {
-        Map.Entry<String, JsonNode> h = it.next();
+      for (Map.Entry<String, JsonNode> h : headers.properties()) {
         b.header(h.getKey(), h.getValue().isTextual() ? h.getValue().textValue() : h.getValue().toString());
       }
     }

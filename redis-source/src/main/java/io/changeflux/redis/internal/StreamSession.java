@@ -150,6 +150,7 @@ final class StreamSession implements Runnable {
     }
   }
 
+  @SuppressWarnings("unchecked") // Lettuce's generic varargs of stream offsets
   private void loop() {
     RedisCommands<String, byte[]> read = readConn.sync();
     Duration claimIdle = settings.claimIdle();
