@@ -74,6 +74,41 @@ class RedisReconnectTest {
   }
 
   @Test
+  void keyspaceNotificationsForgottenByARestartedServerAreEnabledAgainOrReported() throws Exception {
+    try (RedisServerProcess server = RedisServerProcess.start()) {
+      try (RedisTestClient c = new RedisTestClient(server.port())) {
+        c.sync().configSet("notify-keyspace-events", "KA"); // as an operator would, not in redis.conf
+      }
+      Recorder reporting = subscribe(server.uri("?keyspace=cfg:*&maxReconnectDelay=100ms"));
+      try {
+        server.kill();
+        server.restart(); // forgets the CONFIG SET
+        await().atMost(PATIENCE).untilAsserted(() -> assertThat(reporting.error.get()).isNotNull());
+        assertThat(reporting.error.get())
+            .hasMessageContaining("keyspace notifications are off after a reconnect")
+            .hasMessageContaining("configureNotifications=true");
+      } finally {
+        reporting.disposable.dispose();
+      }
+      Recorder fixing = subscribe(server.uri("?keyspace=cfg:*&configureNotifications=true&maxReconnectDelay=100ms"));
+      try {
+        server.kill();
+        server.restart(); // forgets what the source set at its start
+        await().atMost(PATIENCE).untilAsserted(() -> assertThat(overflows(fixing)).containsExactly("cfg:*"));
+        try (RedisTestClient c = new RedisTestClient(server.port())) {
+          await().atMost(PATIENCE).untilAsserted(() ->
+              assertThat(c.sync().configGet("notify-keyspace-events").get("notify-keyspace-events")).contains("K"));
+          c.sync().set("cfg:b", "1");
+        }
+        await().atMost(PATIENCE).untilAsserted(() -> assertThat(fixing.keys()).endsWith("cfg:b"));
+        assertThat(fixing.error.get()).isNull();
+      } finally {
+        fixing.disposable.dispose();
+      }
+    }
+  }
+
+  @Test
   void resubscribeRefusedAfterReconnectEndsTheStreamWithAnError() throws Exception {
     try (RedisServerProcess server =
         RedisServerProcess.start("user default on nopass ~* &* +@all", "user app on >app-pw-77 ~* &jobs +@all")) {

@@ -194,6 +194,68 @@ final class PubSubSession implements RedisPubSubListener<String, byte[]>, RedisC
             });
   }
 
+  /**
+   * After a reconnect the server may be a restarted one that forgot a CONFIG SET: enable the
+   * notifications again (configureNotifications=true) or end with the message that says what to
+   * enable, rather than stay silent.
+   */
+  private void recheckNotifications(Runnable then) {
+    StatefulRedisPubSubConnection<String, byte[]> c = conn;
+    if (c == null || closed) {
+      return;
+    }
+    c.async()
+        .configGet("notify-keyspace-events")
+        .whenComplete(
+            (map, t) -> {
+              if (closed) {
+                return;
+              }
+              if (t != null) {
+                log.debug("{}: cannot re-check notify-keyspace-events after a reconnect: {}", source, redactor.describe(t));
+                then.run();
+                return;
+              }
+              String flags = map == null ? "" : map.getOrDefault("notify-keyspace-events", "");
+              String missing = missingFlags(flags);
+              if (missing.isEmpty()) {
+                then.run();
+                return;
+              }
+              if (settings.configureNotifications()) {
+                c.async()
+                    .configSet("notify-keyspace-events", flags + missing)
+                    .whenComplete(
+                        (ok, t2) -> {
+                          if (t2 != null) {
+                            fail("cannot enable keyspace notifications again after a reconnect", t2);
+                          } else {
+                            log.info(
+                                "{}: notify-keyspace-events was '{}' after a reconnect; set it to '{}'",
+                                source,
+                                flags,
+                                flags + missing);
+                            then.run();
+                          }
+                        });
+              } else {
+                fail(
+                    new ChangeSourceException(
+                        source
+                            + ": keyspace notifications are off after a reconnect (notify-keyspace-events='"
+                            + flags
+                            + "', missing "
+                            + missing
+                            + "); enable them with CONFIG SET notify-keyspace-events "
+                            + flags
+                            + missing
+                            + " (and in redis.conf, so a restart keeps them), or add configureNotifications=true",
+                        "keyspace",
+                        null));
+              }
+            });
+  }
+
   /** The flags of notify-keyspace-events that keyspace= needs and {@code flags} lacks. */
   static String missingFlags(String flags) {
     StringBuilder missing = new StringBuilder();
@@ -253,12 +315,16 @@ final class PubSubSession implements RedisPubSubListener<String, byte[]>, RedisC
     boolean wasAwaiting = awaiting.remove(name);
     if (!confirmedOnce.add(name) && wasAwaiting && ready) {
       String key = names.get(name);
-      log.info("{}: resubscribed to {} after a reconnect; emitting OVERFLOW (messages may have been lost)", source, key);
-      emit(
-          ChangeEvent.builder(ChangeKind.OVERFLOW, key)
-              .source(source)
-              .header("reason", "reconnect")
-              .build());
+      Runnable overflow =
+          () -> {
+            log.info("{}: resubscribed to {} after a reconnect; emitting OVERFLOW (messages may have been lost)", source, key);
+            emit(ChangeEvent.builder(ChangeKind.OVERFLOW, key).source(source).header("reason", "reconnect").build());
+          };
+      if (keyspacePattern != null && name.equals("p:" + keyspacePattern)) {
+        recheckNotifications(overflow); // OVERFLOW once notifications flow again: a rescan then misses nothing
+      } else {
+        overflow.run();
+      }
     }
     if (!ready && awaiting.isEmpty()) {
       ready = true;
