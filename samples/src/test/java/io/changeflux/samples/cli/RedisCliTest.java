@@ -25,7 +25,7 @@ class RedisCliTest {
   }
 
   @AfterAll
-  static void stopRedis() {
+  static void stopRedis() throws Exception {
     redis.close();
   }
 
