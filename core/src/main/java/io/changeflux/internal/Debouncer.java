@@ -131,11 +131,12 @@ public final class Debouncer extends FluxOperator<ChangeEvent, List<ChangeEvent>
         if (done || cancelled) {
           return;
         }
+        boolean opened = false;
         if (state == EMPTY) {
           state = OPEN;
           openedAt = now;
           generation++;
-          arm(generation, Math.min(quiet, maxWait));
+          opened = true;
         }
         lastAt = now;
         batch.add(e);
@@ -146,6 +147,10 @@ public final class Debouncer extends FluxOperator<ChangeEvent, List<ChangeEvent>
           } else if (size > maxKeys) {
             batch.collapseToOverflow();
           }
+        }
+        if (opened && state == OPEN) {
+          // last: a scheduler may run the task on this thread before schedule() returns
+          arm(generation, Math.min(quiet, maxWait));
         }
         ready = state == READY;
       }
