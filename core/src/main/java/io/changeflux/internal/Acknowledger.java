@@ -11,7 +11,10 @@ import reactor.util.context.Context;
 
 /**
  * Runs an action on each element after downstream's {@code onNext} returned for it: the element
- * has been handed over. Used to acknowledge at-least-once events.
+ * has been handed over. Used to acknowledge at-least-once events. An element during whose {@code
+ * onNext} downstream cancelled (an operator failed on it, or {@code take(n)} ended) is not
+ * acknowledged: an at-least-once broker may redeliver it, which is safe, where acknowledging a
+ * failed element would lose it.
  *
  * @param <T> the element type
  */
@@ -47,6 +50,7 @@ public final class Acknowledger<T> extends FluxOperator<T, T> {
     final Consumer<? super T> after;
     Subscription s;
     boolean done;
+    volatile boolean cancelled;
 
     AckSubscriber(CoreSubscriber<? super T> actual, Consumer<? super T> after) {
       this.actual = actual;
@@ -73,7 +77,9 @@ public final class Acknowledger<T> extends FluxOperator<T, T> {
         return;
       }
       actual.onNext(t);
-      after.accept(t); // never throws: the actions log their own failures
+      if (!cancelled) {
+        after.accept(t); // never throws: the actions log their own failures
+      }
     }
 
     @Override
@@ -102,6 +108,7 @@ public final class Acknowledger<T> extends FluxOperator<T, T> {
 
     @Override
     public void cancel() {
+      cancelled = true;
       s.cancel();
     }
   }
