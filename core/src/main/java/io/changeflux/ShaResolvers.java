@@ -29,7 +29,7 @@ public final class ShaResolvers {
    */
   public static ShaResolver fileSha256() {
     return e -> {
-      Path p = e.path().orElseThrow(() -> new IOException("event has no path: " + e.key()));
+      Path p = e.path().orElseThrow(() -> new NotApplicable("event has no path: " + e.key()));
       return sha256(p);
     };
   }
@@ -55,7 +55,7 @@ public final class ShaResolvers {
   /** The hex SHA-256 of a file's bytes, streamed. */
   public static String sha256(Path file) throws IOException {
     if (Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS)) {
-      throw new IOException("is a directory: " + file);
+      throw new NotApplicable("is a directory: " + file);
     }
     MessageDigest md = newDigest();
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
@@ -80,6 +80,19 @@ public final class ShaResolvers {
       return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException ex) {
       throw new IllegalStateException(ex); // every Java platform has SHA-256
+    }
+  }
+
+  /**
+   * Thrown by a resolver when the event names nothing it can resolve (a directory, an event
+   * without a path): the event passes unconfirmed, logged at debug level only.
+   */
+  public static final class NotApplicable extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    /** With a message saying why. */
+    public NotApplicable(String message) {
+      super(message);
     }
   }
 

@@ -3,6 +3,7 @@ package io.changeflux.internal;
 import io.changeflux.ChangeEvent;
 import io.changeflux.ChangeKind;
 import io.changeflux.ShaResolver;
+import io.changeflux.ShaResolvers;
 import java.io.FileNotFoundException;
 import java.nio.file.NoSuchFileException;
 import java.util.LinkedHashMap;
@@ -91,6 +92,9 @@ public final class Confirmer {
       return sha == null ? new Outcome(e, Status.VANISHED, null) : new Outcome(e, Status.HASHED, sha);
     } catch (NoSuchFileException | FileNotFoundException gone) {
       return new Outcome(e, Status.VANISHED, null);
+    } catch (ShaResolvers.NotApplicable na) {
+      log.debug("confirm: nothing to resolve for '{}': {}", e.key(), na.getMessage());
+      return new Outcome(e, Status.UNREADABLE, null);
     } catch (Exception ex) {
       log.warn("confirm: cannot resolve '{}', passing the event unconfirmed: {}", e.key(), String.valueOf(ex));
       return new Outcome(e, Status.UNREADABLE, null);
