@@ -131,9 +131,9 @@ public final class ChangeOps {
    * than {@code window} ago, and an event whose header {@code id} (a broker's message id or
    * sequence) was emitted for its key less than {@code window} ago. OVERFLOW always passes. Only
    * the last emitted event per key counts: A, B, A passes all three. State is per subscription and
-   * bounded by {@code maxKeys} keys and ids (oldest first out, expired entries dropped as new ones
-   * arrive); payloads over 64 bytes are remembered as their SHA-256. Dropped events are
-   * acknowledged.
+   * bounded by {@code maxKeys} keys and ids (past the bound, expired entries leave first, then any
+   * others; a forgotten key simply passes again); payloads over 64 bytes are remembered as their
+   * SHA-256. Dropped events are acknowledged.
    */
   public static Function<Flux<ChangeEvent>, Flux<ChangeEvent>> dedup(
       Duration window, int maxKeys, Scheduler scheduler) {

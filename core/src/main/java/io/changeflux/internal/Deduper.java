@@ -5,6 +5,8 @@ import io.changeflux.ChangeKind;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -13,7 +15,7 @@ import reactor.core.scheduler.Scheduler;
 
 /**
  * The state of one dedup subscription: the last event emitted per key and the message ids emitted,
- * each for {@code window}, in maps bounded by {@code maxKeys} (oldest first out). Not thread-safe:
+ * each for {@code window}, in maps bounded by {@code maxKeys} (expired entries first, then any). Not thread-safe:
  * one subscription calls it serially.
  */
 public final class Deduper {
@@ -24,7 +26,7 @@ public final class Deduper {
   private final long window;
   private final int maxKeys;
   private final Scheduler clock;
-  private final LinkedHashMap<String, Seen> byKey;
+  private final HashMap<String, Seen> byKey;
   private final LinkedHashMap<String, Long> byId;
 
   /** Fresh state. */
@@ -32,15 +34,10 @@ public final class Deduper {
     this.window = windowNanos;
     this.maxKeys = maxKeys;
     this.clock = clock;
-    this.byKey =
-        new LinkedHashMap<>() {
-          private static final long serialVersionUID = 1L;
-
-          @Override
-          protected boolean removeEldestEntry(Map.Entry<String, Seen> eldest) {
-            return size() > Deduper.this.maxKeys || expired(eldest.getValue().time);
-          }
-        };
+    // a plain hash map: a hit updates its entry in place, without allocating or relinking;
+    // past the bound, a sweep drops expired entries, then any others (a forgotten key's next
+    // event simply passes)
+    this.byKey = new HashMap<>();
     this.byId =
         new LinkedHashMap<>() {
           private static final long serialVersionUID = 1L;
@@ -88,20 +85,39 @@ public final class Deduper {
       byId.put(idKey, now);
     }
     if (seen != null) {
-      byKey.remove(key); // re-insert: the map stays ordered by emission time
+      seen.set(e, now); // in place: no allocation for a key seen before
+    } else {
+      if (byKey.size() >= maxKeys) {
+        sweep();
+      }
+      byKey.put(key, new Seen(e, now));
     }
-    byKey.put(key, new Seen(e, now));
     return true;
   }
 
+  /** Drops expired entries; if that is not enough, drops entries until a quarter is free. */
+  private void sweep() {
+    byKey.values().removeIf(seen -> expired(seen.time));
+    int target = maxKeys - Math.max(1, maxKeys / 4);
+    Iterator<Seen> it = byKey.values().iterator();
+    while (byKey.size() > target && it.hasNext()) {
+      it.next();
+      it.remove();
+    }
+  }
+
   static final class Seen {
-    final ChangeKind kind;
-    final String sha;
-    final int payloadSize;
-    final byte[] payload; // inline, or the payload's SHA-256
-    final long time;
+    ChangeKind kind;
+    String sha;
+    int payloadSize;
+    byte[] payload; // inline, or the payload's SHA-256
+    long time;
 
     Seen(ChangeEvent e, long time) {
+      set(e, time);
+    }
+
+    void set(ChangeEvent e, long time) {
       this.kind = e.kind();
       this.sha = e.sha().orElse(null);
       this.payloadSize = e.payloadSize();
