@@ -96,6 +96,13 @@ public final class Coalescer extends FluxOperator<ChangeEvent, ChangeEvent> {
         Operators.onNextDropped(e, actual.currentContext());
         return;
       }
+      if (requested == Long.MAX_VALUE && pending.isEmpty() && wip == 0 && !cancelled) {
+        // Unbounded demand and nothing pending: only this thread adds to the map, so it stays
+        // empty; a drain that starts now finds nothing, and one that polled the last item before
+        // still holds wip until it emitted it. Read the map first, then wip.
+        actual.onNext(e);
+        return;
+      }
       if (wip == 0 && WIP.compareAndSet(this, 0, 1)) {
         // We own the drain: nobody else polls the map now, and only this thread adds to it.
         long r = requested;
