@@ -24,7 +24,12 @@ import org.openjdk.jmh.runner.options.TimeValue;
  *
  * {@code --quick}: 2 warm-up and 3 measured iterations of 1 s (a short profile for a shared
  * machine); default: the iterations the benchmark classes declare. Default {@code DIR}: {@code
- * benchmarks/results}.
+ * benchmarks/results}. {@code --paired-only}: skip JMH, run only the paired rounds.
+ *
+ * <p>After JMH, the same benchmarks run again as back-to-back pairs ({@link PairedRatios}): the
+ * chain against map + bufferTimeout, fileSha256 against sha256sum, 15 rounds each after 5 warm-up
+ * rounds. On a shared machine those paired medians are the ratios to trust; {@code summary.json}
+ * has both.
  */
 public final class BenchmarkReport {
 
@@ -33,12 +38,16 @@ public final class BenchmarkReport {
   /** Entry point. */
   public static void main(String[] args) throws Exception {
     boolean quick = false;
+    boolean pairedOnly = false;
     Path out = Path.of("benchmarks", "results");
     String include = "io\\.changeflux\\.(ChainBenchmark|ShaBenchmark)\\..*";
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--quick":
           quick = true;
+          break;
+        case "--paired-only":
+          pairedOnly = true;
           break;
         case "--out":
           out = Path.of(args[++i]);
@@ -60,7 +69,7 @@ public final class BenchmarkReport {
           .measurementIterations(3)
           .measurementTime(TimeValue.seconds(1));
     }
-    Collection<RunResult> results = new Runner(o.build()).run();
+    Collection<RunResult> results = pairedOnly ? java.util.List.of() : new Runner(o.build()).run();
 
     Map<String, Double> score = new LinkedHashMap<>();
     Map<String, Double> error = new LinkedHashMap<>();
@@ -109,6 +118,29 @@ public final class BenchmarkReport {
       json.append(",\n  \"fileSha256VsSha256sum\": ").append(fmt(java / tool));
       json.append(",\n  \"shaGoalMet\": ").append(java / tool >= 0.8);
     }
+    json.append(",\n  \"paired\": {");
+    ChainBenchmark chainBench = new ChainBenchmark();
+    chainBench.setup();
+    PairedRatios.Result pc =
+        PairedRatios.measure(chainBench::chain, chainBench::mapBufferTimeout, ChainBenchmark.N, 5, 15);
+    json.append("\n    \"chainEventsPerSecond\": ").append(fmt(pc.candidatePerSecond));
+    json.append(",\n    \"bareEventsPerSecond\": ").append(fmt(pc.baselinePerSecond));
+    json.append(",\n    \"chainSlowdownVsBare\": ").append(fmt(pc.ratio));
+    json.append(",\n    \"chainGoalMet\": ").append(pc.candidatePerSecond >= 5e6 && pc.ratio <= 3);
+    ShaBenchmark shaBench = new ShaBenchmark();
+    shaBench.sizeMiB = 64;
+    shaBench.setup();
+    try {
+      PairedRatios.Result ps =
+          PairedRatios.measure(shaBench::fileSha256, shaBench::sha256sum, 64 * 1.048576, 3, 15);
+      json.append(",\n    \"fileSha256MBps\": ").append(fmt(ps.candidatePerSecond));
+      json.append(",\n    \"sha256sumMBps\": ").append(fmt(ps.baselinePerSecond));
+      json.append(",\n    \"fileSha256VsSha256sum\": ").append(fmt(1 / ps.ratio));
+      json.append(",\n    \"shaGoalMet\": ").append(1 / ps.ratio >= 0.8);
+    } finally {
+      shaBench.tearDown();
+    }
+    json.append("\n  }");
     json.append("\n}\n");
     Path summary = out.resolve("summary.json");
     Files.writeString(summary, json, StandardCharsets.UTF_8);
