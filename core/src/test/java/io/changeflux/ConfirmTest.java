@@ -213,6 +213,33 @@ class ConfirmTest {
   }
 
   @Test
+  void anUpstreamErrorStillDeliversWhatWasBeingResolved() {
+    ShaResolver slow =
+        e -> {
+          try {
+            Thread.sleep(50);
+          } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+          }
+          return e.key();
+        };
+    reactor.test.StepVerifier.create(
+            Flux.just(ChangeEvent.of(MODIFIED, "a"), ChangeEvent.of(MODIFIED, "b"))
+                .concatWith(Flux.error(new IllegalStateException("source failed")))
+                .transform(ChangeOps.confirm(slow)))
+        .expectNextCount(2)
+        .expectErrorMessage("source failed")
+        .verify(Duration.ofSeconds(20));
+    reactor.test.StepVerifier.create(
+            Flux.just(List.of(ChangeEvent.of(MODIFIED, "a")))
+                .concatWith(Flux.error(new IllegalStateException("source failed")))
+                .transform(ChangeOps.confirmBatches(slow)))
+        .expectNextCount(1)
+        .expectErrorMessage("source failed")
+        .verify(Duration.ofSeconds(20));
+  }
+
+  @Test
   void batchesAreConfirmedEventByEventAndEmptyBatchesVanish() throws Exception {
     Path f = dir.resolve("b.txt");
     Files.writeString(f, "1");

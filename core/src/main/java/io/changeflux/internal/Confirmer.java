@@ -46,7 +46,8 @@ public final class Confirmer {
         () -> {
           State state = new State(maxKeys);
           return upstream
-              .flatMapSequential(this::resolve, concurrency, 1)
+              // delay errors: an upstream error still delivers the events being resolved
+              .flatMapSequentialDelayError(this::resolve, concurrency, 1)
               .handle((Outcome o, SynchronousSink<ChangeEvent> sink) -> {
                 ChangeEvent out = state.decide(o);
                 if (out != null) {
@@ -61,7 +62,8 @@ public final class Confirmer {
     return Flux.defer(
         () -> {
           State state = new State(maxKeys);
-          return upstream.concatMap(
+          // delay errors: an upstream error still delivers the batch being resolved
+          return upstream.concatMapDelayError(
               batch ->
                   Flux.fromIterable(batch)
                       .flatMapSequential(this::resolve, concurrency, 1)
@@ -75,6 +77,7 @@ public final class Confirmer {
                       .collectList()
                       .filter(l -> !l.isEmpty())
                       .map(java.util.Collections::unmodifiableList),
+              true,
               1);
         });
   }
