@@ -173,7 +173,8 @@ public final class ChangePipeline {
   public Flux<ChangeEvent> events(Flux<ChangeEvent> raw) {
     Flux<ChangeEvent> out;
     if (debounce != null) {
-      out = batchesUnacked(raw).concatMapIterable(Function.identity());
+      // prefetch 1: a slow consumer leaves closed batches merging inside debounce, not queued here
+      out = batchesUnacked(raw).concatMapIterable(Function.identity(), 1);
     } else {
       out = eventsUnacked(raw);
     }

@@ -118,6 +118,33 @@ class ChangePipelineTest {
   }
 
   @Test
+  void slowEventsConsumerOfADebouncedSourceFindsChangesMergedNotQueued() {
+    TestPublisher<ChangeEvent> tp = TestPublisher.create();
+    StepVerifier.withVirtualTime(
+            () -> pipeline("mem:x?debounce=100ms").on(Schedulers.parallel()).events(tp.flux()), 1)
+        .expectSubscription()
+        .then(() -> tp.next(modified("a")))
+        .thenAwait(Duration.ofMillis(100))
+        .assertNext(e -> assertThat(show(e)).isEqualTo("MODIFIED a"))
+        // the consumer is busy: three separate quiet periods pass
+        .then(() -> tp.next(modified("b")))
+        .thenAwait(Duration.ofMillis(200))
+        .then(() -> tp.next(modified("c")))
+        .thenAwait(Duration.ofMillis(200))
+        .then(() -> tp.next(modified("d")))
+        .thenAwait(Duration.ofMillis(200))
+        .then(() -> tp.next(modified("c")))
+        .thenAwait(Duration.ofMillis(200))
+        .thenRequest(10)
+        // one batch is prefetched; everything after it merged into the next one
+        .assertNext(e -> assertThat(show(e)).isEqualTo("MODIFIED b"))
+        .assertNext(e -> assertThat(show(e)).isEqualTo("MODIFIED c x2"))
+        .assertNext(e -> assertThat(show(e)).isEqualTo("MODIFIED d"))
+        .thenCancel()
+        .verify();
+  }
+
+  @Test
   void withoutDebounceBatchesAreBatchesOfOne() {
     StepVerifier.create(pipeline("mem:x").batches(reactor.core.publisher.Flux.just(modified("a"), modified("a"))))
         .assertNext(b -> assertThat(show(b)).containsExactly("MODIFIED a"))
