@@ -38,6 +38,7 @@ public final class Acknowledger<T> extends FluxOperator<T, T> {
   }
 
   @Override
+  @SuppressWarnings("rawtypes") // reactor-core declares it raw
   public Object scanUnsafe(Scannable.Attr key) {
     if (key == Scannable.Attr.RUN_STYLE) {
       return Scannable.Attr.RunStyle.SYNC;

@@ -43,6 +43,7 @@ public final class Coalescer extends FluxOperator<ChangeEvent, ChangeEvent> {
   }
 
   @Override
+  @SuppressWarnings("rawtypes") // reactor-core declares it raw
   public Object scanUnsafe(Scannable.Attr key) {
     if (key == Scannable.Attr.RUN_STYLE) {
       return Scannable.Attr.RunStyle.SYNC;

@@ -57,6 +57,7 @@ public final class Debouncer extends FluxOperator<ChangeEvent, List<ChangeEvent>
   }
 
   @Override
+  @SuppressWarnings("rawtypes") // reactor-core declares it raw
   public Object scanUnsafe(Scannable.Attr key) {
     if (key == Scannable.Attr.RUN_ON) {
       return scheduler;

@@ -30,10 +30,9 @@ public final class Globs {
     if (ps.size() == 1) {
       return ps.get(0);
     }
-    @SuppressWarnings("unchecked")
-    Predicate<String>[] arr = ps.toArray(new Predicate[0]);
+    List<Predicate<String>> all = List.copyOf(ps);
     return k -> {
-      for (Predicate<String> p : arr) {
+      for (Predicate<String> p : all) {
         if (p.test(k)) {
           return true;
         }
