@@ -90,7 +90,8 @@ public final class ChangeOps {
    * key), so a consumer that is busy finds one batch with everything that changed meanwhile; past
    * {@code maxKeys} keys that batch collapses into one OVERFLOW event. Completion and errors deliver
    * the open batch first (when requested), then terminate. Cancel drops the open batch without
-   * acknowledging it. Upstream is requested unbounded.
+   * acknowledging it. Upstream is requested unbounded. A batch closed by time is delivered on the
+   * scheduler's thread: a consumer that blocks should {@code publishOn} a blocking-capable one.
    *
    * @param quiet the quiet period, more than zero
    * @param maxWait the longest a batch stays open, at least {@code quiet}
