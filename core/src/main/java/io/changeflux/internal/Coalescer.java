@@ -97,6 +97,9 @@ public final class Coalescer extends FluxOperator<ChangeEvent, ChangeEvent> {
         Operators.onNextDropped(e, actual.currentContext());
         return;
       }
+      if (cancelled) {
+        return; // late events after cancel: nothing to keep them for
+      }
       if (requested == Long.MAX_VALUE && pending.isEmpty() && wip == 0 && !cancelled) {
         // Unbounded demand and nothing pending: only this thread adds to the map, so it stays
         // empty; a drain that starts now finds nothing, and one that polled the last item before
