@@ -100,13 +100,16 @@ public final class ChangePipeline {
     checkGlobs(INCLUDE, include);
     checkGlobs(EXCLUDE, exclude);
     this.dedup = options.get(DEDUP);
+    checkLength(DEDUP, dedup);
     if (dedup != null && dedup.isZero()) {
       throw bad(DEDUP, "must be more than 0 (leave it out for no dedup)");
     }
     this.confirm = "sha256".equals(options.get(CONFIRM));
     this.maxKeys = options.get(COALESCE);
     this.debounce = options.get(DEBOUNCE);
+    checkLength(DEBOUNCE, debounce);
     Duration mw = options.get(MAX_WAIT);
+    checkLength(MAX_WAIT, mw);
     if (debounce == null) {
       if (mw != null) {
         throw bad(MAX_WAIT, "needs debounce (maxWait bounds how long a debounce batch stays open)");
@@ -231,6 +234,15 @@ public final class ChangePipeline {
   /** Whether the consumer acknowledges events itself ({@code ack=manual}). */
   public boolean manualAck() {
     return manualAck;
+  }
+
+  /** The longest duration accepted: timers count in nanoseconds. */
+  static final Duration LONGEST = Duration.ofDays(365);
+
+  private void checkLength(OptionSpec<Duration> spec, Duration d) {
+    if (d != null && d.compareTo(LONGEST) > 0) {
+      throw bad(spec, "is too long; accepted: at most 365d");
+    }
   }
 
   private void checkGlobs(OptionSpec<List<String>> spec, List<String> globs) {

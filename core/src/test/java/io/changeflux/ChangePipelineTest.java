@@ -66,6 +66,10 @@ class ChangePipelineTest {
         .isInstanceOf(ChangeSourceException.class)
         .hasMessageContaining("include")
         .hasMessageContaining("src/{a,b");
+    assertThatThrownBy(() -> pipeline("mem:x?debounce=PT999999999H"))
+        .isInstanceOf(ChangeSourceException.class)
+        .hasMessageContaining("debounce")
+        .hasMessageContaining("too long");
     assertThatThrownBy(() -> ChangeSources.open("mem:x?confirm=md5"))
         .isInstanceOf(ChangeSourceException.class)
         .hasMessageContaining("confirm")
