@@ -138,7 +138,7 @@ public final class ChangeOps {
    */
   public static Function<Flux<ChangeEvent>, Flux<ChangeEvent>> dedup(
       Duration window, int maxKeys, Scheduler scheduler) {
-    long nanos = positive(window, "window").toNanos();
+    long nanos = Debouncer.nanos(positive(window, "window"));
     if (maxKeys < 1) {
       throw new IllegalArgumentException("maxKeys must be at least 1, was " + maxKeys);
     }
@@ -154,7 +154,7 @@ public final class ChangeOps {
   /** {@link #dedup(Duration, int, Scheduler)} applied to each batch; batches left empty are dropped. */
   public static Function<Flux<List<ChangeEvent>>, Flux<List<ChangeEvent>>> dedupBatches(
       Duration window, int maxKeys, Scheduler scheduler) {
-    long nanos = positive(window, "window").toNanos();
+    long nanos = Debouncer.nanos(positive(window, "window"));
     Objects.requireNonNull(scheduler, "scheduler");
     return upstream ->
         Flux.defer(

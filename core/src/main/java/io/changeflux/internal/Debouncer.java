@@ -39,10 +39,16 @@ public final class Debouncer extends FluxOperator<ChangeEvent, List<ChangeEvent>
   private Debouncer(
       Flux<ChangeEvent> source, Duration quiet, Duration maxWait, int maxKeys, Scheduler scheduler) {
     super(source);
-    this.quietNanos = quiet.toNanos();
-    this.maxWaitNanos = maxWait.toNanos();
+    this.quietNanos = nanos(quiet);
+    this.maxWaitNanos = nanos(maxWait);
     this.maxKeys = maxKeys;
     this.scheduler = scheduler;
+  }
+
+  /** A duration in nanoseconds, at most {@code Long.MAX_VALUE / 4} (73 years): sums never overflow. */
+  public static long nanos(Duration d) {
+    long cap = Long.MAX_VALUE / 4;
+    return d.compareTo(Duration.ofNanos(cap)) >= 0 ? cap : d.toNanos();
   }
 
   /** Applies debouncing to {@code upstream}; arguments are checked by the caller. */
