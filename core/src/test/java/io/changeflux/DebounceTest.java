@@ -329,6 +329,56 @@ class DebounceTest {
     assertThat(f.blockLast()).hasSize(1);
   }
 
+  @Test
+  void realThreadsLoseNothing() throws Exception {
+    // events on one thread, timers on parallel(), requests from a third thread, maxKeys small
+    // enough that batches also close early: every raw event is accounted for by count
+    reactor.core.publisher.Sinks.Many<ChangeEvent> in =
+        reactor.core.publisher.Sinks.many().unicast().onBackpressureBuffer();
+    List<List<ChangeEvent>> got = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+    reactor.core.publisher.BaseSubscriber<List<ChangeEvent>> sub =
+        new reactor.core.publisher.BaseSubscriber<>() {
+          @Override
+          protected void hookOnSubscribe(org.reactivestreams.Subscription s) {
+            s.request(1);
+          }
+
+          @Override
+          protected void hookOnNext(List<ChangeEvent> b) {
+            got.add(b);
+          }
+
+          @Override
+          protected void hookFinally(reactor.core.publisher.SignalType type) {
+            done.countDown();
+          }
+        };
+    in.asFlux()
+        .transform(ChangeOps.debounce(Duration.ofMillis(1), Duration.ofMillis(3), 50, Schedulers.parallel()))
+        .subscribe(sub);
+    Thread requester =
+        new Thread(
+            () -> {
+              for (int i = 0; i < 2_000; i++) {
+                sub.request(1);
+                Thread.onSpinWait();
+              }
+            });
+    requester.start();
+    int total = 200_000;
+    for (int i = 0; i < total; i++) {
+      in.tryEmitNext(modified("k" + (i % 200))).orThrow();
+    }
+    requester.join();
+    sub.request(Long.MAX_VALUE);
+    in.tryEmitComplete().orThrow();
+    assertThat(done.await(20, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    long sum = got.stream().flatMap(List::stream).mapToLong(ChangeEvent::count).sum();
+    assertThat(sum).isEqualTo(total);
+    assertThat(got).allSatisfy(b -> assertThat(b).isNotEmpty().hasSizeLessThanOrEqualTo(50));
+  }
+
   private static byte[] bytes(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
   }
