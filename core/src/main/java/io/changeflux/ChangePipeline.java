@@ -226,6 +226,11 @@ public final class ChangePipeline {
     return options;
   }
 
+  /** The debounce quiet period, or null without debounce (then batches are of one event). */
+  public Duration debounce() {
+    return debounce;
+  }
+
   /** The max-wait in effect (given, or the default), or null without debounce. */
   public Duration maxWait() {
     return maxWait;
