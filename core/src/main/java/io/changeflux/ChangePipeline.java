@@ -90,6 +90,7 @@ public final class ChangePipeline {
   private final Duration debounce;
   private final Duration maxWait;
   private final boolean manualAck;
+  /** Null: {@link Schedulers#parallel()} at the time a stream is built. */
   private final Scheduler scheduler;
 
   private ChangePipeline(SourceOptions options, Scheduler scheduler) {
@@ -136,10 +137,13 @@ public final class ChangePipeline {
    *     ({@code maxWait} without {@code debounce}, {@code maxWait} below it, a malformed glob)
    */
   public static ChangePipeline of(SourceOptions options) {
-    return new ChangePipeline(options, Schedulers.parallel());
+    return new ChangePipeline(options, null);
   }
 
-  /** The same pipeline with its timers and clock on {@code scheduler} (virtual time in tests). */
+  /**
+   * The same pipeline with its timers and clock on {@code scheduler} (virtual time in tests).
+   * Default: {@link Schedulers#parallel()}, looked up when a stream is built.
+   */
   public ChangePipeline on(Scheduler scheduler) {
     return new ChangePipeline(options, scheduler);
   }
@@ -197,19 +201,19 @@ public final class ChangePipeline {
       f = f.transform(ChangeOps.confirm(ShaResolvers.sha256()));
     }
     if (dedup != null) {
-      f = f.transform(ChangeOps.dedup(dedup, ChangeOps.DEFAULT_STATE_KEYS, scheduler));
+      f = f.transform(ChangeOps.dedup(dedup, ChangeOps.DEFAULT_STATE_KEYS, scheduler()));
     }
     return f;
   }
 
   private Flux<List<ChangeEvent>> batchesUnacked(Flux<ChangeEvent> raw) {
     Flux<List<ChangeEvent>> b =
-        filtered(raw).transform(ChangeOps.debounce(debounce, maxWait, maxKeys, scheduler));
+        filtered(raw).transform(ChangeOps.debounce(debounce, maxWait, maxKeys, scheduler()));
     if (confirm) {
       b = b.transform(ChangeOps.confirmBatches(ShaResolvers.sha256()));
     }
     if (dedup != null) {
-      b = b.transform(ChangeOps.dedupBatches(dedup, ChangeOps.DEFAULT_STATE_KEYS, scheduler));
+      b = b.transform(ChangeOps.dedupBatches(dedup, ChangeOps.DEFAULT_STATE_KEYS, scheduler()));
     }
     return b;
   }
@@ -219,6 +223,10 @@ public final class ChangePipeline {
       return raw;
     }
     return raw.transform(ChangeOps.paths(include, exclude));
+  }
+
+  private Scheduler scheduler() {
+    return scheduler != null ? scheduler : Schedulers.parallel();
   }
 
   /** The options this pipeline was made from. */

@@ -149,6 +149,21 @@ class ChangePipelineTest {
   }
 
   @Test
+  void openedSourceRunsOnVirtualTimeWhenBuiltInsideWithVirtualTime() {
+    InMemoryChannel ch = InMemory.channel("pipeline-vt");
+    StepVerifier.withVirtualTime(() -> ChangeSources.open("mem:pipeline-vt?debounce=1m").batches())
+        .expectSubscription()
+        .then(() -> ch.emit(MODIFIED, "a"))
+        .then(() -> ch.emit(MODIFIED, "a"))
+        .expectNoEvent(Duration.ofSeconds(59))
+        .thenAwait(Duration.ofSeconds(1))
+        .assertNext(b -> assertThat(show(b)).containsExactly("MODIFIED a x2"))
+        .thenCancel()
+        .verify();
+    assertThat(ch.subscriberCount()).isZero();
+  }
+
+  @Test
   void withoutDebounceBatchesAreBatchesOfOne() {
     StepVerifier.create(pipeline("mem:x").batches(reactor.core.publisher.Flux.just(modified("a"), modified("a"))))
         .assertNext(b -> assertThat(show(b)).containsExactly("MODIFIED a"))
