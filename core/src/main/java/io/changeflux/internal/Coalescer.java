@@ -56,6 +56,8 @@ public final class Coalescer extends FluxOperator<ChangeEvent, ChangeEvent> {
     final int maxKeys;
     /** Guarded by itself. */
     final PendingMap pending = new PendingMap();
+    /** pending.size(), published after every change (the fast path reads it without the lock). */
+    volatile int pendingCount;
 
     Subscription s;
     volatile boolean done;
@@ -100,10 +102,10 @@ public final class Coalescer extends FluxOperator<ChangeEvent, ChangeEvent> {
       if (cancelled) {
         return; // late events after cancel: nothing to keep them for
       }
-      if (requested == Long.MAX_VALUE && pending.isEmpty() && wip == 0 && !cancelled) {
+      if (requested == Long.MAX_VALUE && pendingCount == 0 && wip == 0 && !cancelled) {
         // Unbounded demand and nothing pending: only this thread adds to the map, so it stays
         // empty; a drain that starts now finds nothing, and one that polled the last item before
-        // still holds wip until it emitted it. Read the map first, then wip.
+        // still holds wip until it emitted it. Both are volatile reads, in this order.
         actual.onNext(e);
         return;
       }
@@ -134,6 +136,7 @@ public final class Coalescer extends FluxOperator<ChangeEvent, ChangeEvent> {
         if (pending.size() > maxKeys) {
           pending.collapseToOverflow();
         }
+        pendingCount = pending.size();
       }
     }
 
@@ -180,6 +183,7 @@ public final class Coalescer extends FluxOperator<ChangeEvent, ChangeEvent> {
     private void clear() {
       synchronized (pending) {
         pending.clear();
+        pendingCount = 0;
       }
     }
 
@@ -204,6 +208,7 @@ public final class Coalescer extends FluxOperator<ChangeEvent, ChangeEvent> {
           ChangeEvent next;
           synchronized (pending) {
             next = pending.poll();
+            pendingCount = pending.size();
           }
           if (next == null) {
             break;
