@@ -130,7 +130,8 @@ public final class ChangeOps {
   /**
    * Drops an event equal in (key, kind, sha, payload) to the last one emitted for its key less
    * than {@code window} ago, and an event whose header {@code id} (a broker's message id or
-   * sequence) was emitted for its key less than {@code window} ago. OVERFLOW always passes. Only
+   * sequence; without it, {@code Nats-Msg-Id}) was emitted for its key less than {@code window}
+   * ago. OVERFLOW always passes. Only
    * the last emitted event per key counts: A, B, A passes all three. State is per subscription and
    * bounded by {@code maxKeys} keys and ids (past the bound, expired entries leave first, then any
    * others; a forgotten key simply passes again); payloads over 64 bytes are remembered as their

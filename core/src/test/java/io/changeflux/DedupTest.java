@@ -109,6 +109,16 @@ class DedupTest {
   }
 
   @Test
+  void natsMessageIdCountsWhenThereIsNoIdHeader() {
+    ChangeEvent a = ChangeEvent.builder(MODIFIED, "subj").header("Nats-Msg-Id", "m1").payload(new byte[] {1}).build();
+    ChangeEvent b = ChangeEvent.builder(MODIFIED, "subj").header("Nats-Msg-Id", "m1").payload(new byte[] {2}).build();
+    StepVerifier.withVirtualTime(
+            () -> Flux.just(a, b).transform(ChangeOps.dedup(WINDOW, Schedulers.parallel())))
+        .expectNext(a)
+        .verifyComplete();
+  }
+
+  @Test
   void overflowAlwaysPasses() {
     StepVerifier.withVirtualTime(
             () ->

@@ -66,7 +66,11 @@ public final class Deduper {
       return true;
     }
     now = clock.now(TimeUnit.NANOSECONDS);
-    String id = e.headers().get("id");
+    Map<String, String> headers = e.headers();
+    String id = headers.isEmpty() ? null : headers.get("id");
+    if (id == null && !headers.isEmpty()) {
+      id = headers.get("Nats-Msg-Id"); // a publisher's id on core NATS messages
+    }
     String idKey = null;
     if (id != null) {
       idKey = e.key() + '\u0000' + id;
