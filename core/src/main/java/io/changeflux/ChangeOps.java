@@ -70,7 +70,10 @@ public final class ChangeOps {
    */
   public static Function<Flux<ChangeEvent>, Flux<List<ChangeEvent>>> debounce(
       Duration quiet, Duration maxWait) {
-    return debounce(quiet, maxWait, DEFAULT_MAX_KEYS, Schedulers.parallel());
+    checkDebounce(quiet, maxWait, DEFAULT_MAX_KEYS);
+    // parallel() is looked up per stream, so a function made outside withVirtualTime still works
+    return upstream ->
+        Debouncer.apply(upstream, quiet, maxWait, DEFAULT_MAX_KEYS, Schedulers.parallel());
   }
 
   /** Debounce with max-wait on the given scheduler. See {@link #debounce(Duration, Duration, int, Scheduler)}. */
@@ -100,25 +103,16 @@ public final class ChangeOps {
    */
   public static Function<Flux<ChangeEvent>, Flux<List<ChangeEvent>>> debounce(
       Duration quiet, Duration maxWait, int maxKeys, Scheduler scheduler) {
-    Objects.requireNonNull(quiet, "quiet");
-    Objects.requireNonNull(maxWait, "maxWait");
     Objects.requireNonNull(scheduler, "scheduler");
-    if (quiet.isZero() || quiet.isNegative()) {
-      throw new IllegalArgumentException("quiet must be more than 0, was " + Durations.format(quiet));
-    }
-    if (maxWait.compareTo(quiet) < 0) {
-      throw new IllegalArgumentException(
-          "maxWait (" + Durations.format(maxWait) + ") must be at least quiet (" + Durations.format(quiet) + ")");
-    }
-    if (maxKeys < 1) {
-      throw new IllegalArgumentException("maxKeys must be at least 1, was " + maxKeys);
-    }
+    checkDebounce(quiet, maxWait, maxKeys);
     return upstream -> Debouncer.apply(upstream, quiet, maxWait, maxKeys, scheduler);
   }
 
   /** Dedup on {@link Schedulers#parallel()}'s clock. See {@link #dedup(Duration, int, Scheduler)}. */
   public static Function<Flux<ChangeEvent>, Flux<ChangeEvent>> dedup(Duration window) {
-    return dedup(window, DEFAULT_STATE_KEYS, Schedulers.parallel());
+    positive(window, "window");
+    // parallel() is looked up per stream, so a function made outside withVirtualTime still works
+    return upstream -> upstream.transform(dedup(window, DEFAULT_STATE_KEYS, Schedulers.parallel()));
   }
 
   /** Dedup on the given scheduler's clock. See {@link #dedup(Duration, int, Scheduler)}. */
@@ -278,6 +272,21 @@ public final class ChangeOps {
   /** Acknowledges every event of each batch right after downstream's {@code onNext} returned for the batch. */
   public static Function<Flux<List<ChangeEvent>>, Flux<List<ChangeEvent>>> acknowledgeBatches() {
     return upstream -> Acknowledger.apply(upstream, Acks::ackAll);
+  }
+
+  private static void checkDebounce(Duration quiet, Duration maxWait, int maxKeys) {
+    Objects.requireNonNull(quiet, "quiet");
+    Objects.requireNonNull(maxWait, "maxWait");
+    if (quiet.isZero() || quiet.isNegative()) {
+      throw new IllegalArgumentException("quiet must be more than 0, was " + Durations.format(quiet));
+    }
+    if (maxWait.compareTo(quiet) < 0) {
+      throw new IllegalArgumentException(
+          "maxWait (" + Durations.format(maxWait) + ") must be at least quiet (" + Durations.format(quiet) + ")");
+    }
+    if (maxKeys < 1) {
+      throw new IllegalArgumentException("maxKeys must be at least 1, was " + maxKeys);
+    }
   }
 
   private static boolean keepOrAck(boolean keep, ChangeEvent e) {
