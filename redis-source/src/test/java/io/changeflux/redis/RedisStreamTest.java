@@ -22,7 +22,6 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.BaseSubscriber;
 import reactor.core.publisher.Flux;
@@ -229,7 +228,6 @@ class RedisStreamTest {
   }
 
   @Test
-  @Disabled("ack=auto is done by ChangePipeline (ops helper's branch); enable once it acks after onNext")
   void ackAutoAcknowledgesAfterOnNext() throws Exception {
     add("s5", "x");
     Recorder r = subscribe(server.uri("?stream=s5&group=g&consumer=c&start=0"));
