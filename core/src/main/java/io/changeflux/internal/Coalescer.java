@@ -1,144 +1,189 @@
 package io.changeflux.internal;
 
 import io.changeflux.ChangeEvent;
-import io.changeflux.ChangeKind;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
+import reactor.core.Scannable;
 import reactor.core.publisher.Flux;
-import reactor.core.publisher.FluxSink;
+import reactor.core.publisher.FluxOperator;
 import reactor.core.publisher.Operators;
 import reactor.util.context.Context;
 
 /**
  * Coalescing backpressure: while downstream has not requested, pending events merge per key;
  * past {@code maxKeys} distinct keys everything pending becomes one OVERFLOW event. The upstream
- * is requested unbounded and never blocked longer than a map update.
+ * is requested unbounded and never blocked longer than a map update. When nothing is pending and
+ * downstream has demand, an event passes straight through without touching the map.
  */
-public final class Coalescer {
+public final class Coalescer extends FluxOperator<ChangeEvent, ChangeEvent> {
 
   /** The key of the OVERFLOW event that replaces pending events at the bound. */
-  public static final String OVERFLOW_KEY = "";
+  public static final String OVERFLOW_KEY = PendingMap.OVERFLOW_KEY;
 
-  private Coalescer() {}
+  private final int maxKeys;
+
+  private Coalescer(Flux<ChangeEvent> source, int maxKeys) {
+    super(source);
+    this.maxKeys = maxKeys;
+  }
 
   /** Applies coalescing with the given bound to {@code upstream}. */
   public static Flux<ChangeEvent> apply(Flux<ChangeEvent> upstream, int maxKeys) {
     if (maxKeys < 1) {
       throw new IllegalArgumentException("maxKeys must be at least 1, was " + maxKeys);
     }
-    return Flux.create(
-        sink -> {
-          State state = new State(sink, maxKeys);
-          sink.onRequest(n -> state.drain());
-          sink.onDispose(state::cancel);
-          upstream.subscribe(state.subscriber(sink.contextView()));
-        },
-        FluxSink.OverflowStrategy.ERROR);
+    return new Coalescer(upstream, maxKeys);
   }
 
-  static final class State {
-    final FluxSink<ChangeEvent> sink;
+  @Override
+  public void subscribe(CoreSubscriber<? super ChangeEvent> actual) {
+    source.subscribe(new CoalesceSubscriber(actual, maxKeys));
+  }
+
+  @Override
+  @SuppressWarnings("rawtypes") // reactor-core declares it raw
+  public Object scanUnsafe(Scannable.Attr key) {
+    if (key == Scannable.Attr.RUN_STYLE) {
+      return Scannable.Attr.RunStyle.SYNC;
+    }
+    return super.scanUnsafe(key);
+  }
+
+  static final class CoalesceSubscriber implements CoreSubscriber<ChangeEvent>, Subscription {
+    final CoreSubscriber<? super ChangeEvent> actual;
     final int maxKeys;
-    final LinkedHashMap<String, ChangeEvent> pending = new LinkedHashMap<>();
+    /** Guarded by itself. */
+    final PendingMap pending = new PendingMap();
+    /** pending.size(), published after every change (the fast path reads it without the lock). */
+    volatile int pendingCount;
+
+    Subscription s;
     volatile boolean done;
     Throwable error;
-    volatile Subscription upstream;
     volatile boolean cancelled;
-    volatile int wip;
-    static final AtomicIntegerFieldUpdater<State> WIP =
-        AtomicIntegerFieldUpdater.newUpdater(State.class, "wip");
 
-    State(FluxSink<ChangeEvent> sink, int maxKeys) {
-      this.sink = sink;
+    volatile long requested;
+    static final AtomicLongFieldUpdater<CoalesceSubscriber> REQUESTED =
+        AtomicLongFieldUpdater.newUpdater(CoalesceSubscriber.class, "requested");
+
+    volatile int wip;
+    static final AtomicIntegerFieldUpdater<CoalesceSubscriber> WIP =
+        AtomicIntegerFieldUpdater.newUpdater(CoalesceSubscriber.class, "wip");
+
+    CoalesceSubscriber(CoreSubscriber<? super ChangeEvent> actual, int maxKeys) {
+      this.actual = actual;
       this.maxKeys = maxKeys;
     }
 
-    CoreSubscriber<ChangeEvent> subscriber(reactor.util.context.ContextView ctx) {
-      Context context = Context.of(ctx);
-      return new CoreSubscriber<>() {
-        @Override
-        public Context currentContext() {
-          return context;
-        }
-
-        @Override
-        public void onSubscribe(Subscription s) {
-          if (Operators.validate(upstream, s)) {
-            upstream = s;
-            if (cancelled) {
-              s.cancel();
-            } else {
-              s.request(Long.MAX_VALUE);
-            }
-          }
-        }
-
-        @Override
-        public void onNext(ChangeEvent e) {
-          offer(e);
-        }
-
-        @Override
-        public void onError(Throwable t) {
-          error = t;
-          done = true;
-          drain();
-        }
-
-        @Override
-        public void onComplete() {
-          done = true;
-          drain();
-        }
-      };
+    @Override
+    public Context currentContext() {
+      return actual.currentContext();
     }
 
-    void offer(ChangeEvent e) {
-      synchronized (pending) {
-        String slot = Merging.slot(e);
-        ChangeEvent prev = pending.get(slot);
-        if (prev == null) {
-          pending.put(slot, e);
-          if (pending.size() > maxKeys) {
-            overflow();
-          }
-        } else {
-          ChangeEvent merged = Merging.merge(prev, e);
-          if (merged == null) {
-            pending.remove(slot);
-          } else {
-            pending.put(slot, merged);
-          }
+    @Override
+    public void onSubscribe(Subscription s) {
+      if (Operators.validate(this.s, s)) {
+        this.s = s;
+        actual.onSubscribe(this);
+        if (!cancelled) {
+          s.request(Long.MAX_VALUE);
         }
       }
+    }
+
+    @Override
+    public void onNext(ChangeEvent e) {
+      if (done) {
+        Operators.onNextDropped(e, actual.currentContext());
+        return;
+      }
+      if (cancelled) {
+        return; // late events after cancel: nothing to keep them for
+      }
+      if (requested == Long.MAX_VALUE && pendingCount == 0 && wip == 0 && !cancelled) {
+        // Unbounded demand and nothing pending: only this thread adds to the map, so it stays
+        // empty; a drain that starts now finds nothing, and one that polled the last item before
+        // still holds wip until it emitted it. Both are volatile reads, in this order.
+        actual.onNext(e);
+        return;
+      }
+      if (wip == 0 && WIP.compareAndSet(this, 0, 1)) {
+        // We own the drain: nobody else polls the map now, and only this thread adds to it.
+        long r = requested;
+        if (r != 0 && pending.isEmpty()) {
+          actual.onNext(e);
+          if (r != Long.MAX_VALUE) {
+            REQUESTED.decrementAndGet(this);
+          }
+          if (WIP.decrementAndGet(this) == 0) {
+            return;
+          }
+        } else {
+          offer(e);
+        }
+        drainLoop();
+        return;
+      }
+      offer(e);
       drain();
     }
 
-    private void overflow() {
-      int count = 0;
-      ChangeEvent.Builder b = null;
-      for (ChangeEvent p : pending.values()) {
-        count += p.count();
-        if (b == null) {
-          b = ChangeEvent.builder(ChangeKind.OVERFLOW, OVERFLOW_KEY).source(p.source());
+    private void offer(ChangeEvent e) {
+      synchronized (pending) {
+        pending.add(e);
+        if (pending.size() > maxKeys) {
+          pending.collapseToOverflow();
         }
+        pendingCount = pending.size();
       }
-      pending.clear();
-      ChangeEvent overflow = b.count(Math.max(1, count)).header("reason", "coalesce").build();
-      pending.put(Merging.slot(overflow), overflow);
     }
 
-    void cancel() {
-      cancelled = true;
-      Subscription s = upstream;
-      if (s != null) {
-        s.cancel();
+    @Override
+    public void onError(Throwable t) {
+      if (done) {
+        Operators.onErrorDropped(t, actual.currentContext());
+        return;
       }
+      error = t;
+      done = true;
+      drain();
+    }
+
+    @Override
+    public void onComplete() {
+      if (done) {
+        return;
+      }
+      done = true;
+      drain();
+    }
+
+    @Override
+    public void request(long n) {
+      if (Operators.validate(n)) {
+        Operators.addCap(REQUESTED, this, n);
+        drain();
+      }
+    }
+
+    @Override
+    public void cancel() {
+      if (cancelled) {
+        return;
+      }
+      cancelled = true;
+      s.cancel();
+      if (WIP.getAndIncrement(this) == 0) {
+        clear();
+      }
+    }
+
+    private void clear() {
       synchronized (pending) {
         pending.clear();
+        pendingCount = 0;
       }
     }
 
@@ -146,36 +191,59 @@ public final class Coalescer {
       if (WIP.getAndIncrement(this) != 0) {
         return;
       }
+      drainLoop();
+    }
+
+    /** Runs while this thread owns {@link #wip}. */
+    void drainLoop() {
       int missed = 1;
-      do {
-        while (!cancelled && sink.requestedFromDownstream() > 0) {
+      for (; ; ) {
+        long r = requested;
+        long emitted = 0;
+        while (emitted != r) {
+          if (cancelled) {
+            clear();
+            return;
+          }
           ChangeEvent next;
           synchronized (pending) {
-            Iterator<ChangeEvent> it = pending.values().iterator();
-            if (!it.hasNext()) {
-              break;
-            }
-            next = it.next();
-            it.remove();
+            next = pending.poll();
+            pendingCount = pending.size();
           }
-          sink.next(next);
+          if (next == null) {
+            break;
+          }
+          actual.onNext(next);
+          emitted++;
         }
-        if (done && !cancelled) {
+        if (cancelled) {
+          clear();
+          return;
+        }
+        if (emitted != 0 && r != Long.MAX_VALUE) {
+          REQUESTED.addAndGet(this, -emitted);
+        }
+        if (done) {
           boolean empty;
           synchronized (pending) {
             empty = pending.isEmpty();
           }
           if (empty) {
-            if (error != null) {
-              sink.error(error);
+            cancelled = true; // terminal: later drains stop at once
+            Throwable t = error;
+            if (t != null) {
+              actual.onError(t);
             } else {
-              sink.complete();
+              actual.onComplete();
             }
-            cancelled = true;
+            return;
           }
         }
         missed = WIP.addAndGet(this, -missed);
-      } while (missed != 0);
+        if (missed == 0) {
+          return;
+        }
+      }
     }
   }
 }

@@ -15,31 +15,38 @@ public final class Merging {
    * Never call it with OVERFLOW events of different keys; OVERFLOW merges only with OVERFLOW.
    */
   public static ChangeEvent merge(ChangeEvent earlier, ChangeEvent later) {
-    ChangeKind a = earlier.kind();
-    ChangeKind b = later.kind();
-    ChangeKind kind;
-    if (a == ChangeKind.OVERFLOW || b == ChangeKind.OVERFLOW) {
-      kind = ChangeKind.OVERFLOW;
-    } else if (a == ChangeKind.CREATED) {
-      if (b == ChangeKind.DELETED) {
-        return null;
-      }
-      kind = ChangeKind.CREATED;
-    } else if (a == ChangeKind.DELETED) {
-      kind = b == ChangeKind.DELETED ? ChangeKind.DELETED : ChangeKind.MODIFIED;
-    } else {
-      kind = b == ChangeKind.DELETED ? ChangeKind.DELETED : ChangeKind.MODIFIED;
+    ChangeKind kind = kind(earlier.kind(), later.kind());
+    if (kind == null) {
+      return null;
     }
     long count = (long) earlier.count() + later.count();
-    return later.toBuilder()
-        .kind(kind)
-        .count((int) Math.min(Integer.MAX_VALUE, count))
-        .acksOf(earlier)
-        .build();
+    return later.toBuilder().kind(kind).count(saturate(count)).acksOf(earlier).build();
+  }
+
+  /**
+   * The kind that a later kind merged into an earlier one gives, or null when they cancel out:
+   * CREATED+MODIFIED → CREATED; CREATED+DELETED → nothing; MODIFIED+DELETED → DELETED;
+   * DELETED+CREATED → MODIFIED; MODIFIED+MODIFIED → MODIFIED; anything with OVERFLOW → OVERFLOW.
+   */
+  public static ChangeKind kind(ChangeKind earlier, ChangeKind later) {
+    if (earlier == ChangeKind.OVERFLOW || later == ChangeKind.OVERFLOW) {
+      return ChangeKind.OVERFLOW;
+    }
+    if (earlier == ChangeKind.CREATED) {
+      return later == ChangeKind.DELETED ? null : ChangeKind.CREATED;
+    }
+    if (earlier == ChangeKind.DELETED) {
+      return later == ChangeKind.DELETED ? ChangeKind.DELETED : ChangeKind.MODIFIED;
+    }
+    return later == ChangeKind.DELETED ? ChangeKind.DELETED : ChangeKind.MODIFIED;
   }
 
   /** The map key under which an event is merged: OVERFLOW never shares a slot with a change. */
   public static String slot(ChangeEvent e) {
     return e.kind() == ChangeKind.OVERFLOW ? "\u0000overflow\u0000" + e.key() : e.key();
+  }
+
+  static int saturate(long count) {
+    return (int) Math.min(Integer.MAX_VALUE, count);
   }
 }

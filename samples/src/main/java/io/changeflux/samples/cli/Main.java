@@ -107,6 +107,15 @@ public final class Main implements Runnable {
     return SourceOptions.redact(text.replace('\n', ' '));
   }
 
+  /** A failure at run time (exit status 1), even when its cause is a {@link ChangeSourceException}. */
+  static final class RunTimeFailure extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    RunTimeFailure(Throwable cause) {
+      super(cause.getMessage(), cause);
+    }
+  }
+
   @Override
   public void run() {
     spec.commandLine().usage(spec.commandLine().getOut());

@@ -2,6 +2,7 @@ package io.changeflux.samples.cli;
 
 import io.changeflux.ChangeEvent;
 import io.changeflux.ChangeKind;
+import io.changeflux.ChangeSink;
 import io.changeflux.ChangeSinks;
 import io.changeflux.ChangeSourceException;
 import java.nio.charset.StandardCharsets;
@@ -63,7 +64,12 @@ final class PublishCommand implements Callable<Integer> {
     if (sha != null) {
       b.sha(sha);
     }
-    ChangeSinks.open(uri).publish(Flux.just(b.build())).block(wait);
+    ChangeSink sink = ChangeSinks.open(uri); // configuration errors: exit status 2
+    try {
+      sink.publish(Flux.just(b.build())).block(wait);
+    } catch (RuntimeException e) {
+      throw new Main.RunTimeFailure(e); // the broker refused or did not answer: exit status 1
+    }
     return 0;
   }
 }

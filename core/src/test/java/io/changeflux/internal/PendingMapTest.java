@@ -1,0 +1,89 @@
+package io.changeflux.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.changeflux.ChangeEvent;
+import io.changeflux.ChangeKind;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+
+class PendingMapTest {
+
+  /** The accumulator agrees with folding Merging.merge event by event, on random sequences. */
+  @Test
+  void accumulatorAgreesWithTheMergeTable() {
+    Random r = new Random(7);
+    ChangeKind[] kinds = ChangeKind.values();
+    for (int round = 0; round < 2_000; round++) {
+      PendingMap pending = new PendingMap();
+      Map<String, ChangeEvent> reference = new LinkedHashMap<>();
+      List<String> acks = new CopyOnWriteArrayList<>();
+      int n = 1 + r.nextInt(12);
+      for (int i = 0; i < n; i++) {
+        ChangeKind kind = kinds[r.nextInt(kinds.length)];
+        String key = "k" + r.nextInt(3);
+        String name = round + "/" + i;
+        ChangeEvent e =
+            ChangeEvent.builder(kind, key)
+                .time(Instant.ofEpochMilli(i))
+                .payload(new byte[] {(byte) i})
+                .onAck(() -> acks.add(name))
+                .build();
+        pending.add(e);
+        String slot = Merging.slot(e);
+        ChangeEvent prev = reference.get(slot);
+        if (prev == null) {
+          reference.put(slot, e);
+        } else {
+          ChangeEvent merged = Merging.merge(prev, e);
+          if (merged == null) {
+            reference.remove(slot);
+          } else {
+            reference.put(slot, merged);
+          }
+        }
+      }
+      List<ChangeEvent> got = pending.drainAll();
+      List<ChangeEvent> want = new ArrayList<>(reference.values());
+      assertThat(got).extracting(ChangeEvent::key).containsExactlyElementsOf(want.stream().map(ChangeEvent::key).toList());
+      for (int i = 0; i < got.size(); i++) {
+        ChangeEvent g = got.get(i);
+        ChangeEvent w = want.get(i);
+        assertThat(g.kind()).isEqualTo(w.kind());
+        assertThat(g.time()).isEqualTo(w.time());
+        assertThat(g.payload()).isEqualTo(w.payload());
+        assertThat(g.count()).isEqualTo(w.count());
+      }
+      // every raw event is either acknowledged (cancelled out) or carried by exactly one result
+      List<String> carried = new ArrayList<>();
+      List<String> before = new ArrayList<>(acks);
+      got.forEach(ChangeEvent::ack);
+      carried.addAll(acks.subList(before.size(), acks.size()));
+      assertThat(before.size() + carried.size()).isEqualTo(n);
+      assertThat(acks).doesNotHaveDuplicates();
+    }
+  }
+
+  @Test
+  void overflowCollapseSumsCountsAndKeepsEveryHandle() {
+    PendingMap pending = new PendingMap();
+    List<String> acks = new CopyOnWriteArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      String name = "e" + i;
+      pending.add(ChangeEvent.builder(ChangeKind.MODIFIED, "k" + (i % 4)).onAck(() -> acks.add(name)).build());
+    }
+    pending.collapseToOverflow();
+    assertThat(pending.size()).isEqualTo(1);
+    ChangeEvent o = pending.poll();
+    assertThat(o.kind()).isEqualTo(ChangeKind.OVERFLOW);
+    assertThat(o.count()).isEqualTo(10);
+    o.ack();
+    assertThat(acks).hasSize(10).doesNotHaveDuplicates();
+  }
+}

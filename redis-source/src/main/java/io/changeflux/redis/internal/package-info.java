@@ -1,0 +1,2 @@
+/** Implementation of the Redis backend; not API. */
+package io.changeflux.redis.internal;
