@@ -63,6 +63,9 @@ final class PubSubSession implements RedisPubSubListener<String, byte[]>, RedisC
   private volatile boolean closed;
   private volatile LettuceSession lettuce;
   private volatile StatefulRedisPubSubConnection<String, byte[]> conn;
+  // The connect in flight (or done): close waits for it, so a connection that completes after
+  // cancel is closed before the client and its event loops shut down (else its socket leaks).
+  private volatile CompletableFuture<StatefulRedisPubSubConnection<String, byte[]>> connecting;
   private volatile Disposable bus;
 
   PubSubSession(RedisSettings settings, FluxSink<ChangeEvent> sink) {
@@ -101,7 +104,24 @@ final class PubSubSession implements RedisPubSubListener<String, byte[]>, RedisC
       return;
     }
     bus = l.resources.eventBus().get().subscribe(this::onEvent, t -> {});
-    l.client.connectPubSubAsync(LettuceSession.CODEC, settings.uri()).whenComplete(this::connected);
+    connect(l);
+  }
+
+  private void connect(LettuceSession l) {
+    CompletableFuture<StatefulRedisPubSubConnection<String, byte[]>> f =
+        l.client.connectPubSubAsync(LettuceSession.CODEC, settings.uri()).toCompletableFuture();
+    connecting = f;
+    f.whenComplete(this::connected);
+  }
+
+  /** The connection once no connect is in flight any more (null when none succeeded). */
+  private CompletableFuture<StatefulRedisPubSubConnection<String, byte[]>> settled() {
+    CompletableFuture<StatefulRedisPubSubConnection<String, byte[]>> f = connecting;
+    if (f == null) {
+      return CompletableFuture.completedFuture(conn);
+    }
+    return f.handle((c, t) -> c)
+        .thenCompose(c -> connecting != f ? settled() : CompletableFuture.completedFuture(c != null ? c : conn));
   }
 
   private void connected(StatefulRedisPubSubConnection<String, byte[]> c, Throwable err) {
@@ -110,7 +130,7 @@ final class PubSubSession implements RedisPubSubListener<String, byte[]>, RedisC
         // Lettuce sometimes reports a refused handshake (AUTH) as a closed connection: one more
         // attempt tells which it was.
         retried = true;
-        lettuce.client.connectPubSubAsync(LettuceSession.CODEC, settings.uri()).whenComplete(this::connected);
+        connect(lettuce);
         return;
       }
       fail(connectProblem(err), err);
@@ -118,8 +138,7 @@ final class PubSubSession implements RedisPubSubListener<String, byte[]>, RedisC
     }
     conn = c;
     if (closed) {
-      c.closeAsync();
-      return;
+      return; // close() closes it once the connect has settled
     }
     c.addListener((RedisPubSubListener<String, byte[]>) this);
     c.addListener((RedisConnectionStateListener) this);
@@ -538,8 +557,9 @@ final class PubSubSession implements RedisPubSubListener<String, byte[]>, RedisC
     }
     LettuceSession l = lettuce;
     if (l != null) {
-      CompletableFuture<Void> done = l.closeAsync(conn);
-      done.whenComplete((v, t) -> log.debug("{}: closed", source));
+      settled()
+          .thenCompose(c -> l.closeAsync(c))
+          .whenComplete((v, t) -> log.debug("{}: closed", source));
     }
   }
 }
