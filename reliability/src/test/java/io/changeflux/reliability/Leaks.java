@@ -32,6 +32,7 @@ final class Leaks {
     awaitQuiet(threadPrefix, 0);
     int threads0 = Rel.threads();
     int fds0 = Rel.fds();
+    java.util.Set<String> fdTargets0 = Rel.fdTargets();
     int watches0 = Rel.inotifyWatches();
     int conns0 = connections.getAsInt();
     int peakThreads = 0;
@@ -52,7 +53,9 @@ final class Leaks {
         .pollInterval(Duration.ofMillis(50))
         .untilAsserted(
             () -> {
-              assertThat(Rel.fds()).as("open fds").isLessThanOrEqualTo(fds0);
+              assertThat(Rel.fds())
+                  .as(() -> "open fds; new: " + Rel.newFdTargets(fdTargets0))
+                  .isLessThanOrEqualTo(fds0);
               assertThat(Rel.inotifyWatches()).as("inotify watches").isLessThanOrEqualTo(watches0);
               assertThat(connections.getAsInt()).as("server connections").isLessThanOrEqualTo(conns0);
               // shared pools (Reactor's boundedElastic, JIT compiler threads) may keep a few idle

@@ -96,6 +96,55 @@ final class Rel {
     }
   }
 
+  /** fd number -> what it points to, for every open descriptor. */
+  static java.util.Set<String> fdTargets() {
+    java.util.Set<String> out = new java.util.TreeSet<>();
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(Paths.get("/proc/self/fd"))) {
+      for (Path p : ds) {
+        try {
+          out.add(p.getFileName() + "->" + Files.readSymbolicLink(p));
+        } catch (IOException e) {
+          // closed meanwhile
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out;
+  }
+
+  static java.util.Set<String> newFdTargets(java.util.Set<String> before) {
+    java.util.Set<String> now = fdTargets();
+    now.removeAll(before);
+    java.util.Set<String> out = new java.util.TreeSet<>();
+    for (String fd : now) {
+      out.add(fd + socketState(fd));
+    }
+    return out;
+  }
+
+  /** For a socket:[inode] target, its TCP state and ports from /proc/net/tcp{,6}. */
+  private static String socketState(String fd) {
+    int i = fd.indexOf("socket:[");
+    if (i < 0) {
+      return "";
+    }
+    String inode = fd.substring(i + 8, fd.length() - 1);
+    for (String table : new String[] {"/proc/net/tcp", "/proc/net/tcp6", "/proc/net/udp", "/proc/net/unix"}) {
+      try {
+        for (String line : Files.readAllLines(Paths.get(table))) {
+          String[] f = line.trim().split("\\s+");
+          if (java.util.Arrays.asList(f).contains(inode)) {
+            return " " + table.substring(10) + " " + (f.length > 3 ? f[1] + " " + f[2] + " st=" + f[3] : line);
+          }
+        }
+      } catch (IOException e) {
+        // not there
+      }
+    }
+    return " (not in /proc/net)";
+  }
+
   /** inotify watches this process holds: {@code inotify wd:} lines in /proc/self/fdinfo/*. */
   static int inotifyWatches() {
     return inotifyWatchesOf(Paths.get("/proc/self/fdinfo"));
