@@ -13,10 +13,8 @@ import io.nats.client.Message;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.FluxSink;
-import reactor.core.scheduler.Schedulers;
 
 /**
  * One subscription to core NATS subjects: its own connection and dispatcher. Messages are pushed
@@ -32,7 +30,7 @@ public final class CoreSession implements Connector.Hooks {
   private final FluxSink<ChangeEvent> sink;
   private final String overflowKey;
   private final AtomicLong malformed = new AtomicLong();
-  private Disposable opening;
+  private Thread opening;
   private Connection connection;
   private volatile Dispatcher dispatcher;
   private boolean disposed;
@@ -58,14 +56,17 @@ public final class CoreSession implements Connector.Hooks {
   }
 
   private void start() {
-    Disposable task = Schedulers.boundedElastic().schedule(this::open);
+    // A short-lived thread of our own: connecting blocks, and a thread that ends leaves nothing
+    // behind once the subscription is cancelled.
+    Thread t = new Thread(this::open, "changeflux-nats-connect");
+    t.setDaemon(true);
     synchronized (this) {
-      if (!disposed) {
-        opening = task;
+      if (disposed) {
         return;
       }
+      opening = t;
     }
-    task.dispose();
+    t.start();
   }
 
   private void open() {
@@ -148,7 +149,7 @@ public final class CoreSession implements Connector.Hooks {
   }
 
   private void dispose() {
-    Disposable task;
+    Thread task;
     Connection c;
     synchronized (this) {
       disposed = true;
@@ -159,14 +160,14 @@ public final class CoreSession implements Connector.Hooks {
     if (c != null) {
       closeLater(c);
     } else if (task != null) {
-      task.dispose();
+      task.interrupt();
     }
   }
 
   /** Closes off the calling thread: it may be a jnats dispatcher thread, which close() joins. */
   static void closeLater(Connection c) {
-    Schedulers.boundedElastic()
-        .schedule(
+    Thread t =
+        new Thread(
             () -> {
               try {
                 c.close();
@@ -175,6 +176,9 @@ public final class CoreSession implements Connector.Hooks {
               } catch (RuntimeException e) {
                 log.debug("closing a NATS connection failed", e);
               }
-            });
+            },
+            "changeflux-nats-close");
+    t.setDaemon(true);
+    t.start();
   }
 }
