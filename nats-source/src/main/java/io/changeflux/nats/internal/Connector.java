@@ -89,6 +89,7 @@ public final class Connector {
     private final NatsConfig cfg;
     private final Hooks events;
     private volatile boolean lost;
+    private volatile boolean connected;
 
     Lifecycle(NatsConfig cfg, Hooks events) {
       this.cfg = cfg;
@@ -98,8 +99,11 @@ public final class Connector {
     @Override
     public void connectionEvent(Connection conn, Events type) {
       switch (type) {
+        case CONNECTED:
+          connected = true;
+          break;
         case DISCONNECTED:
-          if (!lost) {
+          if (connected && !lost) {
             lost = true;
             log.warn("{}: connection lost, reconnecting", cfg.source());
             events.disconnected();
