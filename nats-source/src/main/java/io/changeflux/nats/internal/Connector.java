@@ -41,8 +41,9 @@ public final class Connector {
    */
   public static Connection connect(NatsConfig cfg, String role, Hooks events) {
     Options options;
+    Errors errors = new Errors(cfg, events);
     try {
-      options = options(cfg, role, events);
+      options = options(cfg, role, events, errors);
     } catch (Exception e) {
       throw cfg.startFailure("cannot set up the connection", e);
     }
@@ -52,11 +53,17 @@ public final class Connector {
       Thread.currentThread().interrupt();
       throw cfg.startFailure("interrupted while connecting", e);
     } catch (Exception e) {
+      // jnats says "Unable to connect"; the reason (refused, TLS handshake) went to the listener.
+      Exception last = errors.last;
+      String said = cfg.describe(e);
+      if (last != null && last != e && said.startsWith("Unable to connect")) {
+        throw cfg.startFailure("cannot connect: " + cfg.describe(last) + "; jnats", e);
+      }
       throw cfg.startFailure("cannot connect", e);
     }
   }
 
-  static Options options(NatsConfig cfg, String role, Hooks events) throws Exception {
+  static Options options(NatsConfig cfg, String role, Hooks events, Errors errors) throws Exception {
     Duration wait = cfg.get(NatsConfig.RECONNECT_WAIT);
     Options.Builder b =
         new Options.Builder()
@@ -67,7 +74,7 @@ public final class Connector {
             .reconnectJitter(Duration.ofMillis(Math.min(100, wait.toMillis() / 4)))
             .reconnectJitterTls(Duration.ofMillis(Math.min(1000, wait.toMillis() / 4)))
             .connectionTimeout(cfg.get(NatsConfig.CONNECT_TIMEOUT))
-            .errorListener(new Errors(cfg, events))
+            .errorListener(errors)
             .connectionListener(new Lifecycle(cfg, events));
     if (cfg.user() != null) {
       b.userInfo(cfg.user().toCharArray(), cfg.password() == null ? new char[0] : cfg.password().toCharArray());
@@ -125,9 +132,10 @@ public final class Connector {
     }
   }
 
-  private static final class Errors implements ErrorListener {
+  static final class Errors implements ErrorListener {
     private final NatsConfig cfg;
     private final Hooks events;
+    volatile Exception last;
 
     Errors(NatsConfig cfg, Hooks events) {
       this.cfg = cfg;
@@ -141,6 +149,7 @@ public final class Connector {
 
     @Override
     public void exceptionOccurred(Connection conn, Exception exp) {
+      last = exp;
       log.debug("{}: {}", cfg.source(), cfg.describe(exp));
     }
 
