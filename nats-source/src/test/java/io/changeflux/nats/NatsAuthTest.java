@@ -7,6 +7,7 @@ import io.changeflux.ChangeEvent;
 import io.changeflux.ChangeKind;
 import io.changeflux.ChangeSourceException;
 import io.changeflux.ChangeSources;
+import io.nats.client.NKey;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -77,10 +78,11 @@ class NatsAuthTest {
   }
 
   /** Subscribes, publishes one event with a NatsSink on {@code sinkUri}, and expects it back. */
-  static void roundTrip(String sourceUri, String sinkUri) throws Exception {
+  static List<ChangeEvent> roundTrip(String sourceUri, String sinkUri) throws Exception {
     try (Subscriptions s = Subscriptions.subscribe(sourceUri)) {
       NatsSink.of(sinkUri).publish(Flux.just(ChangeEvent.of(ChangeKind.CREATED, "secure/file"))).block(Duration.ofSeconds(20));
       await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(s.keys()).containsExactly("secure/file"));
+      return s.events;
     }
   }
 
@@ -110,10 +112,30 @@ class NatsAuthTest {
   }
 
   @Test
-  void tokenOptionAuthenticates() throws Exception {
+  void tokenOptionAuthenticatesAndIsNeverShown() throws Exception {
     String uri = tokenServer.url() + "?subjects=t&token=" + TOKEN;
-    roundTrip(uri, uri);
-    assertThat(ChangeSources.open(uri).toString()).doesNotContain(TOKEN);
+    List<ChangeEvent> got = roundTrip(uri, uri);
+    assertThat(got.get(0).source()).isEqualTo(tokenServer.url() + "?subjects=t&token=***");
+    assertThat(got.get(0).toString()).doesNotContain(TOKEN);
+    assertThat(NatsSink.of(uri).toString()).doesNotContain(TOKEN);
+  }
+
+  @Test
+  void credsFileWithAnNKeySeedAuthenticates(@TempDir Path dir) throws Exception {
+    NKey user = NKey.createUser(null);
+    Path creds = dir.resolve("user.creds");
+    // A creds file: the JWT block (unused by a server that authenticates the nkey alone), the seed.
+    Files.writeString(
+        creds,
+        "-----BEGIN NATS USER JWT-----\nnone\n------END NATS USER JWT------\n\n"
+            + "-----BEGIN USER NKEY SEED-----\n" + new String(user.getSeed()) + "\n------END USER NKEY SEED------\n");
+    try (NatsServerProcess nkeyServer =
+        NatsServerProcess.start(false, "authorization { users: [ { nkey: " + new String(user.getPublicKey()) + " } ] }")) {
+      String uri = nkeyServer.url() + "?subjects=c&creds=" + creds;
+      List<ChangeEvent> got = roundTrip(uri, uri);
+      assertThat(got.get(0).source()).doesNotContain(creds.toString());
+      failure(nkeyServer.url() + "?subjects=c"); // no creds: refused
+    }
   }
 
   @Test
