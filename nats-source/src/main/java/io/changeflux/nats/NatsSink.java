@@ -37,6 +37,11 @@ import reactor.util.retry.Retry;
  *       missing ({@code createStream=true}).
  * </ul>
  *
+ * <p>{@code events} is subscribed once the connection (and the stream) is established, so a
+ * readiness callback put in the returned {@code Mono}'s context ({@code
+ * publish(events).contextWrite(ChangeSources.onReady(cb))}) runs when both ends are up: the sink
+ * connected and the source established.
+ *
  * <p>Each event is acknowledged ({@link ChangeEvent#ack()}) once published (JetStream: once the
  * server acked it), so a relay from an at-least-once source read with {@code ack=manual} loses
  * nothing.

@@ -98,6 +98,25 @@ class NatsSinkTest {
   }
 
   @Test
+  void readinessInThePublishContextMeansBothEndsAreUp() throws Exception {
+    try (Subscriptions receiver = Subscriptions.subscribe(server.url() + "?subjects=relay.ready")) {
+      CountDownLatch bothUp = new CountDownLatch(1);
+      Disposable relay =
+          ChangeSinks.open(server.url() + "?subjects=relay.ready")
+              .publish(ChangeSources.open("mem:relay-ready").events())
+              .contextWrite(ChangeSources.onReady(bothUp::countDown))
+              .subscribe();
+      try {
+        assertThat(bothUp.await(20, TimeUnit.SECONDS)).isTrue();
+        InMemory.channel("relay-ready").emit(ChangeKind.CREATED, "first");
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(receiver.keys()).containsExactly("first"));
+      } finally {
+        relay.dispose();
+      }
+    }
+  }
+
+  @Test
   void publishCompletesAfterTheServerConfirmedEverything() throws Exception {
     try (Subscriptions receiver = Subscriptions.subscribe(server.url() + "?subjects=finite")) {
       NatsSink.of(server.url() + "?subjects=finite").publish(Flux.fromIterable(sample())).block(Duration.ofSeconds(20));

@@ -179,6 +179,7 @@ public final class PullLoop implements Connector.Hooks, Runnable {
     long expires = cfg.get(NatsConfig.FETCH_WAIT).toMillis();
     int batch = cfg.get(NatsConfig.BATCH);
     long backoff = Math.max(100, cfg.get(NatsConfig.RECONNECT_WAIT).toMillis());
+    long failures = 0;
     while (!stopped) {
       long want = awaitDemand();
       if (want <= 0) {
@@ -191,6 +192,7 @@ public final class PullLoop implements Connector.Hooks, Runnable {
         while (!stopped && (m = fetch.nextMessage()) != null) {
           emit(m);
         }
+        failures = 0;
       } catch (InterruptedException e) {
         throw e;
       } catch (Exception e) {
@@ -198,7 +200,12 @@ public final class PullLoop implements Connector.Hooks, Runnable {
           return;
         }
         // The connection is down or the server restarting: jnats reconnects; pull again later.
-        log.debug("{}: pull failed, retrying: {}", cfg.source(), cfg.describe(e));
+        failures++;
+        if (Long.bitCount(failures) == 1 && failures >= 4) {
+          log.warn("{}: {} pulls failed in a row, still retrying: {}", cfg.source(), failures, cfg.describe(e));
+        } else {
+          log.debug("{}: pull failed, retrying: {}", cfg.source(), cfg.describe(e));
+        }
         Thread.sleep(backoff);
       }
     }
