@@ -257,6 +257,24 @@ class JetStreamTest {
   }
 
   @Test
+  void cancelEndsThePullThreadAndClosesTheConnection() throws Exception {
+    String uri = server.url() + "?subjects=cx.>&stream=CX&durable=c&ack=manual";
+    OneByOne s = subscribe(uri, Integer.MAX_VALUE);
+    assertThat(pullThreads()).isNotEmpty();
+    s.dispose();
+    // The thread closes its connection before it ends.
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(pullThreads()).isEmpty());
+  }
+
+  static List<String> pullThreads() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(Thread::isAlive)
+        .map(Thread::getName)
+        .filter(n -> n.startsWith("changeflux-nats-pull-"))
+        .collect(Collectors.toList());
+  }
+
+  @Test
   void twoFilterSubjectsAreRejectedUpFront() {
     org.assertj.core.api.Assertions.assertThatThrownBy(
             () -> ChangeSources.open(server.url() + "?subjects=a.>,b.>&stream=S&durable=d"))
