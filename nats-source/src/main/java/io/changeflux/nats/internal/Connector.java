@@ -103,8 +103,19 @@ public final class Connector {
       this.events = events;
     }
 
+    /** jnats 2.25 requires this one; it calls the four-argument one, which we override. */
     @Override
+    @Deprecated
     public void connectionEvent(Connection conn, Events type) {
+      handle(type);
+    }
+
+    @Override
+    public void connectionEvent(Connection conn, Events type, Long time, String uriDetails) {
+      handle(type);
+    }
+
+    private void handle(Events type) {
       switch (type) {
         case CONNECTED:
           connected = true;

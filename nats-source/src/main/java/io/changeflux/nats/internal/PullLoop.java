@@ -186,8 +186,9 @@ public final class PullLoop implements Connector.Hooks, Runnable {
         return;
       }
       int n = (int) Math.min(want, batch);
-      try (FetchConsumer fetch =
-          consumer.fetch(FetchConsumeOptions.builder().maxMessages(n).expiresIn(expires).build())) {
+      FetchConsumer fetch = null;
+      try {
+        fetch = consumer.fetch(FetchConsumeOptions.builder().maxMessages(n).expiresIn(expires).build());
         Message m;
         while (!stopped && (m = fetch.nextMessage()) != null) {
           emit(m);
@@ -207,7 +208,22 @@ public final class PullLoop implements Connector.Hooks, Runnable {
           log.debug("{}: pull failed, retrying: {}", cfg.source(), cfg.describe(e));
         }
         Thread.sleep(backoff);
+      } finally {
+        if (fetch != null) {
+          closeQuietly(fetch);
+        }
       }
+    }
+  }
+
+  private void closeQuietly(FetchConsumer fetch) {
+    try {
+      fetch.close(); // unsubscribes the pull's inbox
+    } catch (Exception e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      log.debug("{}: closing a pull failed: {}", cfg.source(), cfg.describe(e));
     }
   }
 
