@@ -52,7 +52,7 @@ class NatsSinkTest {
     return List.of(
         ChangeEvent.builder(ChangeKind.CREATED, "src/a b.txt").sha(SHA).source("fs:/data").build(),
         ChangeEvent.builder(ChangeKind.MODIFIED, "dir/ünïcødé %20.java").payload("body".getBytes(StandardCharsets.UTF_8)).header("trace", "t:1 ü").build(),
-        ChangeEvent.builder(ChangeKind.DELETED, "gone.txt").count(3).build(),
+        ChangeEvent.builder(ChangeKind.DELETED, "gone\nwith a line break.txt").count(3).build(),
         ChangeEvent.builder(ChangeKind.OVERFLOW, "").header("reason", "coalesce").build());
   }
 
