@@ -149,6 +149,47 @@ class NatsSinkTest {
   }
 
   @Test
+  void jetStreamSinkLosesNothingWhenTheServerIsKilledAndRestarted() throws Exception {
+    try (NatsServerProcess own = NatsServerProcess.start()) {
+      String to = own.url() + "?subjects=relay.restart&stream=RESTART&reconnectWait=100ms";
+      CountDownLatch up = new CountDownLatch(1);
+      AtomicReference<Throwable> error = new AtomicReference<>();
+      Disposable relay =
+          ChangeSinks.open(to)
+              .publish(ChangeSources.open("mem:relay-restart").events())
+              .contextWrite(ChangeSources.onReady(up::countDown))
+              .subscribe(v -> {}, error::set);
+      try (Connection admin = Nats.connect(new io.nats.client.Options.Builder().server(own.url()).maxReconnects(-1).reconnectWait(Duration.ofMillis(100)).build())) {
+        assertThat(up.await(20, TimeUnit.SECONDS)).isTrue();
+        for (int i = 0; i < 50; i++) {
+          InMemory.channel("relay-restart").emit(ChangeKind.MODIFIED, "k" + i);
+        }
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(count(admin, "RESTART")).isEqualTo(50));
+        own.kill();
+        // Published while the server is down: the sink holds and retries them.
+        for (int i = 50; i < 60; i++) {
+          InMemory.channel("relay-restart").emit(ChangeKind.MODIFIED, "k" + i);
+        }
+        own.restart();
+        for (int i = 60; i < 100; i++) {
+          InMemory.channel("relay-restart").emit(ChangeKind.MODIFIED, "k" + i);
+        }
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .ignoreExceptions()
+            .untilAsserted(() -> assertThat(count(admin, "RESTART")).isEqualTo(100));
+        assertThat(error.get()).isNull();
+      } finally {
+        relay.dispose();
+      }
+    }
+  }
+
+  static long count(Connection c, String stream) throws Exception {
+    return c.jetStreamManagement().getStreamInfo(stream).getStreamState().getMsgCount();
+  }
+
+  @Test
   void malformedEnvelopeIsPassedOnRawAndTheStreamGoesOn() throws Exception {
     try (Subscriptions s = Subscriptions.subscribe(server.url() + "?subjects=mal.>")) {
       raw.publish(
