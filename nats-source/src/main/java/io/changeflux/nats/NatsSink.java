@@ -7,6 +7,7 @@ import io.changeflux.ChangeSources;
 import io.changeflux.SourceOptions;
 import io.changeflux.nats.internal.Codec;
 import io.changeflux.nats.internal.Connector;
+import io.changeflux.nats.internal.Health;
 import io.changeflux.nats.internal.NatsConfig;
 import io.changeflux.nats.internal.Streams;
 import io.nats.client.Connection;
@@ -159,17 +160,37 @@ public final class NatsSink implements ChangeSink {
                           .maxBackoff(wait.isZero() ? Duration.ofMillis(100) : wait)
                           .filter(t -> c.getStatus() != Connection.Status.CLOSED)
                           .doBeforeRetry(
-                              r ->
-                                  log.debug(
-                                      "{}: publish not acknowledged, retrying: {}",
-                                      cfg.source(),
-                                      cfg.describe(r.failure()))))
+                              r -> {
+                                log.debug(
+                                    "{}: publish not acknowledged, retrying: {}",
+                                    cfg.source(),
+                                    cfg.describe(r.failure()));
+                                if (r.failure() instanceof java.util.concurrent.CancellationException) {
+                                  checkHealth(c); // no answer at all: is the connection stuck?
+                                }
+                              }))
                   .onErrorMap(t -> !(t instanceof ChangeSourceException), t -> cfg.startFailure("publish failed", t))
                   .doOnNext(ack -> e.ack());
             },
             inFlight,
             1)
         .then();
+  }
+
+  private final java.util.concurrent.atomic.AtomicBoolean checking = new java.util.concurrent.atomic.AtomicBoolean();
+
+  private void checkHealth(Connection c) {
+    if (checking.compareAndSet(false, true)) {
+      Schedulers.boundedElastic()
+          .schedule(
+              () -> {
+                try {
+                  Health.check(c, cfg, cfg.get(NatsConfig.CONNECT_TIMEOUT));
+                } finally {
+                  checking.set(false);
+                }
+              });
+    }
   }
 
   private static void sleep(Duration d) {

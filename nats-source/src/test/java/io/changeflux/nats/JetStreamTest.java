@@ -163,7 +163,8 @@ class JetStreamTest {
       // For as long as nobody asks for more, the server has handed out exactly five messages.
       await()
           .during(Duration.ofMillis(1500))
-          .atMost(Duration.ofSeconds(5))
+          .atMost(Duration.ofSeconds(15))
+          .ignoreExceptions()
           .until(
               () -> {
                 ConsumerInfo ci = jsm.getConsumerInfo("BP", "slow");
@@ -192,6 +193,7 @@ class JetStreamTest {
           }
         }
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(s.payloads()).hasSize(50));
+        own.awaitStored("j49", Duration.ofSeconds(20)); // acknowledged by the server is not yet on disk
 
         own.kill();
         own.restart();

@@ -179,6 +179,49 @@ public final class NatsServerProcess implements AutoCloseable {
     return new String(all, (int) Math.min(offset, all.length), all.length - (int) Math.min(offset, all.length), StandardCharsets.UTF_8);
   }
 
+  /**
+   * Waits until {@code needle} (a payload or header value) is in a file of the JetStream store.
+   * nats-server acknowledges a publish before its store has written it, so a test that SIGKILLs
+   * the server right after a publish would lose it on the server's side; waiting for the bytes on
+   * disk (the OS keeps them across a process kill) makes the kill test the client, not the server.
+   */
+  public void awaitStored(String needle, Duration timeout) {
+    byte[] n = needle.getBytes(StandardCharsets.UTF_8);
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      try (Stream<Path> files = Files.walk(dir.resolve("store"))) {
+        if (files.filter(Files::isRegularFile).anyMatch(f -> contains(f, n))) {
+          return;
+        }
+        Thread.sleep(20);
+      } catch (IOException e) {
+        // files come and go while the server writes
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
+    throw new IllegalStateException("'" + needle + "' not in the JetStream store within " + timeout);
+  }
+
+  private static boolean contains(Path file, byte[] needle) {
+    try {
+      byte[] b = Files.readAllBytes(file);
+      outer:
+      for (int i = 0; i + needle.length <= b.length; i++) {
+        for (int j = 0; j < needle.length; j++) {
+          if (b[i + j] != needle[j]) {
+            continue outer;
+          }
+        }
+        return true;
+      }
+      return false;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
   /** The server's log so far. */
   public String log() {
     try {

@@ -161,10 +161,14 @@ class NatsSinkTest {
               .subscribe(v -> {}, error::set);
       try (Connection admin = Nats.connect(new io.nats.client.Options.Builder().server(own.url()).maxReconnects(-1).reconnectWait(Duration.ofMillis(100)).build())) {
         assertThat(up.await(20, TimeUnit.SECONDS)).isTrue();
+        java.util.concurrent.atomic.AtomicInteger acked = new java.util.concurrent.atomic.AtomicInteger();
         for (int i = 0; i < 50; i++) {
-          InMemory.channel("relay-restart").emit(ChangeKind.MODIFIED, "k" + i);
+          InMemory.channel("relay-restart")
+              .emit(ChangeEvent.builder(ChangeKind.MODIFIED, "k" + i).onAck(acked::incrementAndGet).build());
         }
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(count(admin, "RESTART")).isEqualTo(50));
+        // Every publish acknowledged by the server and on disk: nothing in flight at the kill.
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(acked).hasValue(50));
+        own.awaitStored("k49", Duration.ofSeconds(20));
         own.kill();
         // Published while the server is down: the sink holds and retries them.
         for (int i = 50; i < 60; i++) {
@@ -174,10 +178,15 @@ class NatsSinkTest {
         for (int i = 60; i < 100; i++) {
           InMemory.channel("relay-restart").emit(ChangeKind.MODIFIED, "k" + i);
         }
-        await()
-            .atMost(Duration.ofSeconds(30))
-            .ignoreExceptions()
-            .untilAsserted(() -> assertThat(count(admin, "RESTART")).isEqualTo(100));
+        try {
+          await()
+              .atMost(Duration.ofSeconds(30))
+              .ignoreExceptions()
+              .untilAsserted(() -> assertThat(count(own, "RESTART")).isEqualTo(100));
+        } catch (Throwable t) {
+          System.out.println("SERVERLOG " + own.log().replace("\n", "\nSERVERLOG "));
+          throw t;
+        }
         assertThat(error.get()).isNull();
       } finally {
         relay.dispose();
@@ -187,6 +196,13 @@ class NatsSinkTest {
 
   static long count(Connection c, String stream) throws Exception {
     return c.jetStreamManagement().getStreamInfo(stream).getStreamState().getMsgCount();
+  }
+
+  /** The count over a fresh connection (a reconnected jnats connection may be stuck, see Health). */
+  static long count(NatsServerProcess server, String stream) throws Exception {
+    try (Connection c = Nats.connect(server.url())) {
+      return count(c, stream);
+    }
   }
 
   @Test

@@ -102,7 +102,7 @@ public final class PullLoop implements Connector.Hooks, Runnable {
       }
       log.debug("{}: pulling from {}/{}", cfg.source(), stream, durable);
       Readiness.signal(sink.contextView());
-      pull(consumer);
+      pull(c, consumer);
     } catch (ChangeSourceException e) {
       if (!stopped) {
         sink.error(e);
@@ -175,7 +175,7 @@ public final class PullLoop implements Connector.Hooks, Runnable {
     }
   }
 
-  private void pull(ConsumerContext consumer) throws InterruptedException {
+  private void pull(Connection c, ConsumerContext consumer) throws InterruptedException {
     long expires = cfg.get(NatsConfig.FETCH_WAIT).toMillis();
     int batch = cfg.get(NatsConfig.BATCH);
     long backoff = Math.max(100, cfg.get(NatsConfig.RECONNECT_WAIT).toMillis());
@@ -190,10 +190,16 @@ public final class PullLoop implements Connector.Hooks, Runnable {
       try {
         fetch = consumer.fetch(FetchConsumeOptions.builder().maxMessages(n).expiresIn(expires).build());
         Message m;
+        int got = 0;
         while (!stopped && (m = fetch.nextMessage()) != null) {
           emit(m);
+          got++;
         }
         failures = 0;
+        if (got == 0 && !stopped) {
+          // An idle pull: cheap moment to check the connection still carries our requests.
+          Health.check(c, cfg, cfg.get(NatsConfig.CONNECT_TIMEOUT));
+        }
       } catch (InterruptedException e) {
         throw e;
       } catch (Exception e) {
