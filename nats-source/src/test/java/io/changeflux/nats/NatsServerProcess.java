@@ -181,9 +181,9 @@ public final class NatsServerProcess implements AutoCloseable {
 
   /**
    * Waits until {@code needle} (a payload or header value) is in a file of the JetStream store.
-   * nats-server acknowledges a publish before its store has written it, so a test that SIGKILLs
-   * the server right after a publish would lose it on the server's side; waiting for the bytes on
-   * disk (the OS keeps them across a process kill) makes the kill test the client, not the server.
+   * nats-server writes its store asynchronously, after it acknowledged a publish; waiting for the
+   * bytes to reach the file (the OS keeps them across a process kill) before a SIGKILL makes the
+   * kill test the client, not the server's write-behind.
    */
   public void awaitStored(String needle, Duration timeout) {
     byte[] n = needle.getBytes(StandardCharsets.UTF_8);

@@ -74,6 +74,8 @@ public final class Connector {
             .reconnectJitter(Duration.ofMillis(Math.min(100, wait.toMillis() / 4)))
             .reconnectJitterTls(Duration.ofMillis(Math.min(1000, wait.toMillis() / 4)))
             .connectionTimeout(cfg.get(NatsConfig.CONNECT_TIMEOUT))
+            .pingInterval(cfg.get(NatsConfig.PING_INTERVAL))
+            .maxPingsOut(2)
             .errorListener(errors)
             .connectionListener(new Lifecycle(cfg, events));
     if (cfg.user() != null) {

@@ -90,6 +90,11 @@ public final class NatsConfig {
   public static final OptionSpec<Duration> CONNECT_TIMEOUT =
       OptionSpec.duration("connectTimeout", "2s", "timeout of the first connection; failing it ends the stream with an error");
 
+  /** Client PING interval: a connection with two PINGs unanswered is reconnected. */
+  public static final OptionSpec<Duration> PING_INTERVAL =
+      OptionSpec.duration(
+          "pingInterval", "10s", "client PING interval; two unanswered PINGs make the client reconnect");
+
   /** Pending messages a core subscription buffers before the client drops (slow consumer). */
   public static final OptionSpec<Integer> PENDING_LIMIT =
       OptionSpec.integer(
@@ -141,6 +146,7 @@ public final class NatsConfig {
           MAX_RECONNECTS,
           RECONNECT_WAIT,
           CONNECT_TIMEOUT,
+          PING_INTERVAL,
           PENDING_LIMIT,
           MAX_IN_FLIGHT,
           TOKEN,
