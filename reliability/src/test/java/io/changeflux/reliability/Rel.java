@@ -15,6 +15,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -121,6 +122,32 @@ final class Rel {
       out.add(fd + socketState(fd));
     }
     return out;
+  }
+
+  /** This process's ESTABLISHED TCP connections to a loopback port (from /proc/net/tcp{,6}). */
+  static int tcpConnectionsTo(int port) {
+    Set<String> inodes = new java.util.HashSet<>();
+    for (String fd : fdTargets()) {
+      int i = fd.indexOf("socket:[");
+      if (i >= 0) {
+        inodes.add(fd.substring(i + 8, fd.length() - 1));
+      }
+    }
+    String hexPort = String.format(Locale.ROOT, ":%04X", port);
+    int n = 0;
+    for (String table : new String[] {"/proc/net/tcp", "/proc/net/tcp6"}) {
+      try {
+        for (String line : Files.readAllLines(Paths.get(table))) {
+          String[] f = line.trim().split("\\s+");
+          if (f.length > 9 && f[2].endsWith(hexPort) && f[3].equals("01") && inodes.contains(f[9])) {
+            n++;
+          }
+        }
+      } catch (IOException e) {
+        // no such table
+      }
+    }
+    return n;
   }
 
   /** For a socket:[inode] target, its TCP state and ports from /proc/net/tcp{,6}. */
