@@ -265,7 +265,7 @@ class NatsReliabilityTest {
       Leaks.cycle("nats-core", "nats://" + server.hostPort() + "?subjects=leak.>", cycles, "jnats",
           () -> Rel.tcpConnectionsTo(server.port()));
       Leaks.cycle("nats-jetstream", "nats://" + server.hostPort() + "?subjects=jl.>&stream=JL&durable=d&fetchWait=1s",
-          Rel.scaled(Integer.getInteger("reliability.natsLeakCycles", 300), 30), "jnats",
+          Rel.scaled(Integer.getInteger("reliability.natsLeakCycles", 1000), 30), "jnats",
           () -> Rel.tcpConnectionsTo(server.port()));
     }
   }
