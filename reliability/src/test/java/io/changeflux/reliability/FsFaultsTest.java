@@ -92,13 +92,25 @@ class FsFaultsTest {
     }
   }
 
+  /**
+   * The sysctl's value in one read: an integer sysctl answers EOF to a read at a non-zero offset,
+   * so Files.readString (which probes with a one-byte read first) sees only the first digit.
+   */
+  static String readSysctl() throws IOException {
+    try (var in = Files.newInputStream(MAX_WATCHES)) {
+      byte[] buf = new byte[64];
+      int n = in.read(buf);
+      return new String(buf, 0, Math.max(0, n), java.nio.charset.StandardCharsets.US_ASCII).trim();
+    }
+  }
+
   @Test
   void inotifyWatchLimitReachedFallsBackToPollingWithAWarning() throws Exception {
     Assumptions.assumeTrue(Rel.linux(), "inotify is Linux only");
     Assumptions.assumeTrue(
         Files.isWritable(MAX_WATCHES),
         "skipped: " + MAX_WATCHES + " is not writable (run as root to lower the watch limit)");
-    String original = Files.readString(MAX_WATCHES).trim();
+    String original = readSysctl();
     Assumptions.assumeTrue(
         Integer.parseInt(original) >= 1000,
         "skipped: max_user_watches is already " + original + " (lowered by someone else?); not touching it");
@@ -126,7 +138,7 @@ class FsFaultsTest {
       await().atMost(PATIENCE).until(() -> later.events.stream().anyMatch(e -> "fallback".equals(e.headers().get("reason"))));
     } finally {
       // restore unless someone else changed it meanwhile (theirs to restore then)
-      if (lowered == null || Files.readString(MAX_WATCHES).trim().equals(lowered)) {
+      if (lowered == null || readSysctl().equals(lowered)) {
         Files.writeString(MAX_WATCHES, original);
       }
     }
