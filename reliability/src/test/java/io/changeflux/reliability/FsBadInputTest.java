@@ -167,11 +167,14 @@ class FsBadInputTest {
       });
       sampler.start();
       long t0 = System.nanoTime();
-      try (RandomAccessFile raf = new RandomAccessFile(f.toFile(), "rw")) {
+      // made outside the root and moved in: one CREATED, hashed once, at its full size
+      Path staging = tmp.resolve("big.img.staging");
+      try (RandomAccessFile raf = new RandomAccessFile(staging.toFile(), "rw")) {
         raf.setLength(size);
         raf.seek(size - 1);
         raf.write(1);
       }
+      Files.move(staging, f, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
       await().atMost(Duration.ofMinutes(3)).until(() -> r.events.stream().anyMatch(e -> e.sha().isPresent()));
       long took = System.nanoTime() - t0;
       sampling.set(false);
@@ -186,6 +189,10 @@ class FsBadInputTest {
           Rel.mb(size), Rel.mb(onDisk), Rel.seconds(took), Rel.mb(heap0), Rel.mb(peak.get()),
           e.sha().get().substring(0, 12));
       assertThat(peak.get()).isLessThan(256L << 20);
+      assertThat(e.sha().get())
+          .as("not the hash of an empty file")
+          .isNotEqualTo("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+      assertThat(r.events).filteredOn(x -> x.sha().isPresent()).hasSize(1);
       assertThat(r.error.get()).isNull();
     } finally {
       Files.deleteIfExists(f);
