@@ -138,7 +138,9 @@ final class PubSubSession implements RedisPubSubListener<String, byte[]>, RedisC
     }
     conn = c;
     if (closed) {
-      return; // close() closes it once the connect has settled
+      // close() also closes it once the connect has settled (the same close, done once)
+      lettuce.closeConnection(c);
+      return;
     }
     c.addListener((RedisPubSubListener<String, byte[]>) this);
     c.addListener((RedisConnectionStateListener) this);
