@@ -164,7 +164,14 @@ final class Bench {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
+    StringBuilder cp = new StringBuilder();
+    for (String e : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+      if (cp.length() > 0) {
+        cp.append(java.io.File.pathSeparatorChar);
+      }
+      cp.append(Path.of(e).toAbsolutePath()); // the child may run in another directory
+    }
+    cmd.add(cp.toString());
     cmd.add(mainClass);
     cmd.addAll(List.of(args));
     return cmd;

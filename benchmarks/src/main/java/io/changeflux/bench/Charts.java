@@ -30,14 +30,31 @@ final class Charts {
   static void percentiles(Path png, String title, Map<String, Map<String, Double>> series) throws Exception {
     CategoryChart c = base(png, title, "percentile", "ms (log scale)", 900, 450);
     c.getStyler().setYAxisLogarithmic(true);
+    c.getStyler().setOverlapped(true);
+    c.getStyler().setDefaultSeriesRenderStyle(org.knowm.xchart.CategorySeries.CategorySeriesRenderStyle.Line);
+    c.getStyler().setMarkerSize(8);
+    double min = Double.MAX_VALUE;
+    double max = 0.01;
+    for (Map<String, Double> s : series.values()) {
+      for (double v : s.values()) {
+        min = Math.min(min, Math.max(v, 0.01));
+        max = Math.max(max, v);
+      }
+    }
+    c.getStyler().setYAxisMin(Math.pow(10, Math.floor(Math.log10(min))));
+    c.getStyler().setYAxisMax(Math.pow(10, Math.ceil(Math.log10(max))));
     int i = 0;
     for (Map.Entry<String, Map<String, Double>> s : series.entrySet()) {
       List<String> x = new ArrayList<>(s.getValue().keySet());
       List<Double> y = new ArrayList<>();
       for (double v : s.getValue().values()) {
-        y.add(Math.max(v, 0.001));
+        y.add(Math.max(v, 0.01));
       }
-      c.addSeries(s.getKey(), x, y).setFillColor(PALETTE[i++ % PALETTE.length]);
+      var series0 = c.addSeries(s.getKey(), x, y);
+      Color color = PALETTE[i++ % PALETTE.length];
+      series0.setLineColor(color);
+      series0.setMarkerColor(color);
+      series0.setLineWidth(2.5f);
     }
     BitmapEncoder.saveBitmap(c, png.toString(), BitmapEncoder.BitmapFormat.PNG);
   }

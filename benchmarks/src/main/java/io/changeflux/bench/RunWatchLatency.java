@@ -48,14 +48,18 @@ final class RunWatchLatency {
     int missed = 0;
     try {
       // the first wave (everything) runs at start; then wait for the watch to be up
-      waitLines(starts, 1, 60_000);
+      if (!waitLines(starts, 1, 60_000)) {
+        throw new IllegalStateException("run --watch did not start:\n" + Files.readString(dir.resolve("cli.log")));
+      }
       Bench.sleepMs(1500);
       int lines = lines(starts);
       for (int i = 0; i < changes; i++) {
         long t0 = epochNanos();
         Files.writeString(dir.resolve("src/a.txt"), "change " + i);
-        if (!waitLines(starts, lines + 1, 5_000)) {
-          missed++;
+        if (!waitLines(starts, lines + 1, 3_000)) {
+          if (++missed >= 3) {
+            throw new IllegalStateException("run --watch missed 3 changes:\n" + Files.readString(dir.resolve("cli.log")));
+          }
           lines = lines(starts);
           continue;
         }
@@ -75,7 +79,7 @@ final class RunWatchLatency {
     }
     // baseline: starting the stage's command itself
     Histogram spawn = Bench.histogram();
-    for (int i = 0; i < 30; i++) {
+    for (int i = 0; i < 30; i++) { // NOPMD
       long t0 = epochNanos();
       Process p = new ProcessBuilder("sh", "-c", "date +%s%N").start();
       String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim();
@@ -91,6 +95,9 @@ final class RunWatchLatency {
     o.set("changeToStageStart", Bench.percentiles(h));
     o.set("shDateSpawn", Bench.percentiles(spawn));
     Bench.log("run --watch %s", o);
+    if (missed > 0) {
+      Bench.log("run --watch CLI output:%n%s", Files.readString(dir.resolve("cli.log")));
+    }
     Bench.deleteTree(dir);
     return o;
   }
