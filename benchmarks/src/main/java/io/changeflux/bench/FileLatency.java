@@ -98,7 +98,12 @@ final class FileLatency {
         long t0 = System.nanoTime();
         // warm-up writes carry a negative stamp: matched but not recorded
         sent.put(key, i < warmup ? -1L : t0);
-        Files.write(f, body);
+        if (create) {
+          Files.write(f, body);
+        } else {
+          // append: one IN_MODIFY, after the bytes are written (a truncating write would report at open)
+          Files.write(f, body, java.nio.file.StandardOpenOption.APPEND);
+        }
         LockSupport.parkNanos(spacingMicros * 1000);
       }
       long deadline = System.nanoTime() + 5_000_000_000L;
