@@ -57,7 +57,7 @@ final class Schemes {
     for (OptionSpec<?> o : options) {
       sb.append("| `").append(o.name()).append("` | ").append(o.type().replace("|", "\\|")).append(" | ")
           .append(o.isRequired() ? "required" : o.defaultText() == null ? "—" : "`" + o.defaultText() + "`")
-          .append(" | ").append(o.description().replace("|", "\\|"))
+          .append(" | ").append(o.description().replace("|", "\\|").replace("*", "\\*"))
           .append(o.isSensitive() ? " (secret: never printed)" : "").append(" |\n");
     }
     sb.append('\n');
