@@ -140,14 +140,15 @@ public final class Report {
       m.put("memTotal", firstMatch("/proc/meminfo", "MemTotal"));
       m.put("kernel", safe("uname", "-sr"));
       m.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
-      m.put("fileSystem", safe("df", "-T", "--output=fstype", work.toString()).replace("Type", "").trim());
+      m.put("fileSystem", safe("stat", "-f", "-c", "%T", work.toString()) + " (" + work.getParent() + ")");
       m.put("sha256sum", safe("sha256sum", "--version").split("\n")[0]);
       m.put("redis", safe("redis-server", "--version"));
       m.put("nats", safe("nats-server", "--version"));
       m.put("git", safe("git", "--version"));
       m.put("commit", safe("git", "rev-parse", "--short", "HEAD"));
       m.put("loadAverageAtStart", loadAverage());
-      m.put("inotifyMaxQueuedEvents", read("/proc/sys/fs/inotify/max_queued_events"));
+      m.put("inotifyMaxQueuedEvents", safe("cat", "/proc/sys/fs/inotify/max_queued_events"));
+      m.put("inotifyMaxUserWatches", safe("cat", "/proc/sys/fs/inotify/max_user_watches"));
       return m;
     }
 
