@@ -73,6 +73,7 @@ public final class Report {
         long ts = System.nanoTime();
         Bench.log("=== %s", s);
         try {
+          awaitWatchLimit();
           results.set(s, section(s, full, work, out));
         } catch (Throwable e) {
           e.printStackTrace();
@@ -92,6 +93,26 @@ public final class Report {
     ReportWriter.write(results, out);
     Bench.log("wrote %s (%.0f s)", out.resolve("report.md"), (System.nanoTime() - t0) / 1e9);
     System.exit(0);
+  }
+
+  /**
+   * Waits (up to 2 minutes) while the machine-wide inotify watch limit is below what the scale tree
+   * needs: on a shared machine another process's test may lower it for a while.
+   */
+  private static void awaitWatchLimit() throws InterruptedException {
+    long deadline = System.nanoTime() + 120_000_000_000L;
+    while (System.nanoTime() < deadline) {
+      try {
+        long limit = Long.parseLong(Bench.run(null, "cat", "/proc/sys/fs/inotify/max_user_watches").trim());
+        if (limit >= 20_000) {
+          return;
+        }
+        Bench.log("fs.inotify.max_user_watches is %d (lowered by another process?); waiting", limit);
+      } catch (RuntimeException e) {
+        return; // not Linux
+      }
+      Thread.sleep(2000);
+    }
   }
 
   private static JsonNode section(String s, boolean full, Path work, Path out) throws Exception {
