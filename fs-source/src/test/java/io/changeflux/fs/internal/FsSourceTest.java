@@ -8,6 +8,7 @@ import io.changeflux.ChangeEvent;
 import io.changeflux.ChangeKind;
 import io.changeflux.ChangeSourceException;
 import io.changeflux.ChangeSources;
+import io.changeflux.poll.internal.FsFixtures;
 import io.changeflux.testkit.ChangeSourceTestKit;
 import java.io.File;
 import java.io.IOException;

@@ -5,12 +5,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 /** File fixtures that Java's file API cannot make. */
-final class FsFixtures {
+public final class FsFixtures {
 
   private FsFixtures() {}
 
   /** Runs a bash command in {@code dir}; fails on a non-zero exit. */
-  static void shell(Path dir, String command) throws IOException, InterruptedException {
+  public static void shell(Path dir, String command) throws IOException, InterruptedException {
     Process p =
         new ProcessBuilder("bash", "-c", command).directory(dir.toFile()).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -24,7 +24,7 @@ final class FsFixtures {
    * past PATH_MAX) until the absolute path is longer than 4096 bytes, with a file at the bottom;
    * returns the deepest directory.
    */
-  static Path makePathLongerThanPathMax(Path base) throws IOException, InterruptedException {
+  public static Path makePathLongerThanPathMax(Path base) throws IOException, InterruptedException {
     java.nio.file.Files.createDirectories(base);
     String name = "d".repeat(200);
     int levels = 4200 / 201 + 1;

@@ -1,0 +1,2 @@
+/** Implementation of the NATS backend; not API. */
+package io.changeflux.nats.internal;
