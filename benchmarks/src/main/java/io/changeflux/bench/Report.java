@@ -140,7 +140,7 @@ public final class Report {
       case "redis":
         return PubSub.redis(full ? 300_000 : 100_000, full ? 9 : 5, 10_000, full ? 5 : 3);
       case "nats":
-        return PubSub.nats(full ? 300_000 : 100_000, full ? 9 : 5, 10_000, full ? 5 : 3);
+        return PubSub.nats(full ? 1_000_000 : 500_000, full ? 9 : 5, 10_000, full ? 5 : 3);
       case "git":
         return GitLatency.run(work, full ? 200 : 50, 20);
       case "runwatch":

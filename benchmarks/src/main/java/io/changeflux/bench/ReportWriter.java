@@ -364,7 +364,8 @@ final class ReportWriter {
       if (!any) {
         md.append("## Redis and NATS\n\nServer started by the harness on a free loopback port. Rate: a publisher in the same JVM "
             + "sends 64-byte messages as fast as the client pipelines them; messages over the time from the first publish to "
-            + "the last message received, rounds alternating which subscriber goes first (medians). Latency: paced publishing, "
+            + "the last message received, rounds alternating which subscriber goes first; the rates are the medians of the rounds and "
+            + "the ratio is the median of the per-round ratios (the two can differ when the load changes between rounds). Latency: paced publishing, "
             + "send → handler (ms).\n\n| backend | messages × rounds | changeflux /s | bare /s | ratio | paced rate | changeflux p50 / p99 | bare p50 / p99 |\n|---|---|---|---|---|---|---|---|\n");
         any = true;
       }
