@@ -221,6 +221,8 @@ final class PubSub {
     o.put("changefluxPerSecond", Math.round(Bench.median(c)));
     o.put("barePerSecond", Math.round(Bench.median(b)));
     o.put("ratio", Bench.round(Bench.median(ratio), 3));
+    var rr = o.putArray("roundRatios");
+    ratio.forEach(x -> rr.add(Bench.round(x, 2)));
     o.put("latencyRatePerSecond", rate);
     // messages merged into one event (count() > 1) by coalescing while the subscriber was busy
     o.put("changefluxEventsInFloods", events);

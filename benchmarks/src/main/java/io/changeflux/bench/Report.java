@@ -134,7 +134,7 @@ public final class Report {
       case "burst":
         return Burst.run(work, 100_000);
       case "scale":
-        return Scale.run(work, 100_000, 10_000, full ? 5 : 2, full ? 11 : 5);
+        return Scale.run(work, 100_000, 10_000, full ? 5 : 2, full ? 15 : 9);
       case "hashing":
         return Hashing.run(work, full ? 1024 : 256, full ? 7 : 5);
       case "redis":

@@ -93,7 +93,7 @@ final class Scale {
             },
             () -> find(root),
             1,
-            2,
+            3,
             scanRounds);
     ObjectNode scan = out.putObject("pollScan");
     scan.put("entries", scanned[0]);
