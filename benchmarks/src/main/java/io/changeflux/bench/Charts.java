@@ -18,7 +18,8 @@ final class Charts {
   static final Color CHANGEFLUX = new Color(0x1f77b4);
   static final Color BASELINE = new Color(0x9e9e9e);
   private static final Color[] PALETTE = {
-    new Color(0x9e9e9e), new Color(0x6d4c41), CHANGEFLUX, new Color(0xff7f0e), new Color(0x2ca02c), new Color(0xd62728)
+    new Color(0x9e9e9e), new Color(0x6d4c41), CHANGEFLUX, new Color(0xff7f0e), new Color(0x2ca02c), new Color(0xd62728),
+    new Color(0x9467bd), new Color(0x17becf)
   };
 
   private Charts() {}

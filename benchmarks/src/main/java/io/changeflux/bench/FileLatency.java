@@ -17,10 +17,13 @@ import org.HdrHistogram.Histogram;
 /**
  * Write → event delivered, in one JVM with System.nanoTime: the harness stamps the time, writes a
  * file, and the watcher's callback records the delay when that file's first CREATED (create) or
- * MODIFIED (modify) event arrives. Each watcher runs in two chunks, in the order A B C D D C B A,
- * so that every watcher sees the machine's load at the start and at the end of the section.
+ * MODIFIED (modify) event arrives. Each watcher runs in 8 chunks, in the order A B C D D C B A A B
+ * C D …, so that load swings of the shared machine hit every watcher alike.
  */
 final class FileLatency {
+
+  /** Chunks per watcher and kind. */
+  static final int CHUNKS = 8;
 
   private FileLatency() {}
 
@@ -37,13 +40,18 @@ final class FileLatency {
         hs.put(w.name(), Bench.histogram());
         missed.put(w.name(), 0);
       }
-      List<Watchers.Watcher> order = new ArrayList<>(ws);
-      List<Watchers.Watcher> reversed = new ArrayList<>(ws);
-      java.util.Collections.reverse(reversed);
-      order.addAll(reversed);
+      // many short chunks, the order reversed every round, so that load swings hit every watcher alike
+      List<Watchers.Watcher> order = new ArrayList<>();
+      for (int r = 0; r < CHUNKS; r++) {
+        List<Watchers.Watcher> round = new ArrayList<>(ws);
+        if (r % 2 == 1) {
+          java.util.Collections.reverse(round);
+        }
+        order.addAll(round);
+      }
       int chunk = 0;
       for (Watchers.Watcher w : order) {
-        int n = events / 2;
+        int n = events / CHUNKS;
         Path dir = Files.createDirectories(work.resolve("lat-" + mode + "-" + chunk++));
         int m = chunk(w, dir, mode, n, Math.max(50, n / 10), spacingMicros, hs.get(w.name()));
         missed.merge(w.name(), m, Integer::sum);

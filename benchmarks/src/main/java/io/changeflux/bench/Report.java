@@ -23,6 +23,7 @@ import java.util.Set;
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar io.changeflux.bench.Report [--full] [--out DIR] [--only a,b,...]
+ * java -cp benchmarks/target/benchmarks.jar io.changeflux.bench.Report --render DIR   (report.md again from DIR/results.json)
  * </pre>
  *
  * Sections: jmh, latency, burst, scale, hashing, redis, nats, git, runwatch. The default profile
@@ -51,6 +52,14 @@ public final class Report {
         case "--out":
           out = Path.of(args[++i]);
           break;
+        case "--render":
+          {
+            // rewrite report.md and the charts of an earlier run from its results.json
+            Path dir = Path.of(args[++i]);
+            ReportWriter.write(Bench.JSON.readTree(dir.resolve("results.json").toFile()), dir);
+            Bench.log("wrote %s", dir.resolve("report.md"));
+            return;
+          }
         case "--only":
           only = new LinkedHashSet<>(List.of(args[++i].split(",")));
           break;
@@ -166,7 +175,7 @@ public final class Report {
       m.put("redis", safe("redis-server", "--version"));
       m.put("nats", safe("nats-server", "--version"));
       m.put("git", safe("git", "--version"));
-      m.put("commit", safe("git", "rev-parse", "--short", "HEAD"));
+      m.put("commit", safe("git", "describe", "--always", "--dirty"));
       m.put("loadAverageAtStart", loadAverage());
       m.put("inotifyMaxQueuedEvents", safe("cat", "/proc/sys/fs/inotify/max_queued_events"));
       m.put("inotifyMaxUserWatches", safe("cat", "/proc/sys/fs/inotify/max_user_watches"));
