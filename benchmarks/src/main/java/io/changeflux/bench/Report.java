@@ -147,11 +147,11 @@ public final class Report {
       case "hashing":
         return Hashing.run(work, full ? 1024 : 256, full ? 7 : 5);
       case "redis":
-        return PubSub.redis(full ? 300_000 : 100_000, full ? 9 : 5, 10_000, full ? 5 : 3);
+        return PubSub.redis(full ? 300_000 : 100_000, full ? 9 : 7, 10_000, full ? 5 : 3);
       case "nats":
-        return PubSub.nats(full ? 1_000_000 : 500_000, full ? 9 : 5, 10_000, full ? 5 : 3);
+        return PubSub.nats(full ? 1_000_000 : 500_000, full ? 9 : 7, 10_000, full ? 5 : 3);
       case "git":
-        return GitLatency.run(work, full ? 200 : 50, 20);
+        return GitLatency.run(work, full ? 300 : 100, 20);
       case "runwatch":
         return RunWatchLatency.run(work, full ? 50 : 20, 200);
       default:
