@@ -31,6 +31,7 @@ public final class ChangeEvent {
   private final Map<String, String> headers;
   private final int count;
   private final List<Runnable> acks;
+  private final java.util.concurrent.atomic.AtomicBoolean acked = new java.util.concurrent.atomic.AtomicBoolean();
 
   private ChangeEvent(Builder b) {
     this.source = b.source;
@@ -141,9 +142,13 @@ public final class ChangeEvent {
   /**
    * Acknowledges this event and every event merged into it, for sources read with {@code
    * ack=manual}. Does nothing for sources that need no acknowledgement. Safe to call more than
-   * once; the source decides whether a repeated acknowledgement is sent again.
+   * once and from several places (the pipeline, a sink that confirmed the publish, you): the
+   * handles run the first time only.
    */
   public void ack() {
+    if (acks.isEmpty() || !acked.compareAndSet(false, true)) {
+      return;
+    }
     for (Runnable a : acks) {
       a.run();
     }

@@ -71,6 +71,8 @@ class ChangeEventTest {
     assertThat(merged.acknowledgeable()).isTrue();
     merged.ack();
     assertThat(acks).hasValue(2);
+    merged.ack();
+    assertThat(acks).as("handles run once per event").hasValue(2);
   }
 
   @Test

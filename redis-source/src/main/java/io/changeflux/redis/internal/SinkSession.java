@@ -49,7 +49,10 @@ public final class SinkSession {
                           () ->
                               channel != null
                                   ? cmd.publish(channel, Envelope.toJson(e)).thenApply(x -> Boolean.TRUE)
-                                  : cmd.xadd(settings.stream(), xadd, Envelope.toFields(e)).thenApply(x -> Boolean.TRUE)),
+                                  : cmd.xadd(settings.stream(), xadd, Envelope.toFields(e)).thenApply(x -> Boolean.TRUE))
+                          // The server has it: now the event's own source may forget it (a relay
+                          // from an at-least-once source acknowledges only here).
+                          .doOnSuccess(x -> e.ack()),
                   CONCURRENCY,
                   1)
               .onErrorMap(

@@ -38,6 +38,11 @@ final class RelayCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     SourceOptions options = source.resolve(from);
+    if (!options.has("ack")
+        && ChangeSources.options(ChangeSources.provider(options)).stream().anyMatch(o -> o.name().equals("ack"))) {
+      // From an at-least-once source, an event is acknowledged only once the broker TO confirmed it.
+      options = options.with("ack", "manual");
+    }
     ChangeSource src = ChangeSources.open(options);
     ChangeSink sink = ChangeSinks.open(to);
     String shown = options.redacted() + " -> " + SourceOptions.parse(to).redacted();

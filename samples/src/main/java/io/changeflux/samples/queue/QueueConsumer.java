@@ -193,12 +193,15 @@ public final class QueueConsumer {
     }
     try {
       handler.handle(e.key(), e.payload(), null);
+    } catch (InterruptedException ex) {
+      // Stopped mid-request: not acknowledged, so the broker delivers it again.
+      Thread.currentThread().interrupt();
+      return;
     } catch (Exception ex) {
       log.warn("request {} failed: {}", e.key(), ex.getMessage());
-    } finally {
-      handled.incrementAndGet();
-      e.ack();
     }
+    handled.incrementAndGet();
+    e.ack();
   }
 
   private void onFileEvent(ChangeEvent e) {

@@ -47,6 +47,29 @@ public final class CliProcess implements AutoCloseable {
     return new CliProcess(pb.start());
   }
 
+  /**
+   * Starts {@code changeflux ARGS...} on a pseudo-terminal (through util-linux {@code script}), as
+   * a person at a terminal would: stdout and stderr both arrive in {@link #out}, and {@link #type}
+   * goes to the terminal.
+   */
+  public static CliProcess startInTerminal(Path dir, String... args) throws IOException {
+    StringBuilder cmd = new StringBuilder();
+    List<String> words = new ArrayList<>();
+    words.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    words.add("-cp");
+    words.add(System.getProperty("java.class.path"));
+    words.add(Main.class.getName());
+    words.addAll(List.of(args));
+    for (String w : words) {
+      cmd.append('\'').append(w.replace("'", "'\\''")).append("' ");
+    }
+    ProcessBuilder pb = new ProcessBuilder("script", "-qfec", cmd.toString(), "/dev/null");
+    if (dir != null) {
+      pb.directory(dir.toFile());
+    }
+    return new CliProcess(pb.start());
+  }
+
   /** Runs {@code changeflux ARGS...} to its end and returns it. */
   public static CliProcess run(String... args) throws Exception {
     CliProcess p = start(args);

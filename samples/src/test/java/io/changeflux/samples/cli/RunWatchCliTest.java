@@ -57,4 +57,21 @@ class RunWatchCliTest {
       await().atMost(Duration.ofSeconds(30)).until(() -> lines(ranDocs) == 4);
     }
   }
+
+  @Test
+  void onATerminalFForcesAFullRunAndQQuits() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("proj"));
+    Path pf = dir.resolve("pipeline.properties");
+    Files.writeString(pf, "stage.only.inputs=src/**\nstage.only.command=echo ran >> ../ran-only\n");
+    Path ran = tmp.resolve("ran-only");
+    try (CliProcess p = CliProcess.startInTerminal(dir, "run", pf.toString(), "--watch")) {
+      await().atMost(Duration.ofSeconds(60)).until(() -> String.join("\n", p.out).contains("watching "));
+      await().atMost(Duration.ofSeconds(30)).until(() -> lines(ran) == 1);
+      p.type("f");
+      await().atMost(Duration.ofSeconds(30)).until(() -> lines(ran) == 2);
+      assertThat(String.join("\n", p.out)).contains("full run requested");
+      p.type("q");
+      assertThat(p.waitFor(Duration.ofSeconds(30))).isZero();
+    }
+  }
 }

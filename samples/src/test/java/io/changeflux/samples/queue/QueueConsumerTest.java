@@ -125,6 +125,55 @@ class QueueConsumerTest {
     }
   }
 
+  /** A broker queue: requests published while a consumer is stopped mid-request are all handled, each completed once. */
+  private void brokerQueueLosesNothing(String sourceUri, String sinkUri) throws Exception {
+    var sink = io.changeflux.ChangeSinks.open(sinkUri);
+    java.util.List<io.changeflux.ChangeEvent> requests = new java.util.ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      requests.add(io.changeflux.ChangeEvent.builder(io.changeflux.ChangeKind.CREATED, "req-" + i)
+          .payload(("body-" + i).getBytes(StandardCharsets.UTF_8)).build());
+    }
+    sink.publish(reactor.core.publisher.Flux.fromIterable(requests.subList(0, 10))).block(Duration.ofSeconds(30));
+    ConcurrentMap<String, AtomicInteger> completed = new ConcurrentHashMap<>();
+    CountDownLatch stuck = new CountDownLatch(1);
+    Disposable first = start(sourceUri, (key, body, file) -> {
+      if (key.equals("req-5")) {
+        stuck.countDown();
+        Thread.sleep(60_000); // interrupted by dispose: never completes
+      }
+      completed.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
+    });
+    assertThat(stuck.await(30, TimeUnit.SECONDS)).isTrue();
+    first.dispose();
+    sink.publish(reactor.core.publisher.Flux.fromIterable(requests.subList(10, 20))).block(Duration.ofSeconds(30));
+    Disposable second = start(sourceUri, (key, body, file) ->
+        completed.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet());
+    try {
+      await().atMost(Duration.ofSeconds(60)).until(() -> completed.size() == 20);
+      assertThat(completed.values()).allSatisfy(c -> assertThat(c).hasValue(1));
+    } finally {
+      second.dispose();
+    }
+  }
+
+  @Test
+  void theSameConsumerReadsRequestsFromJetStream() throws Exception {
+    try (io.changeflux.nats.NatsServerProcess nats = io.changeflux.nats.NatsServerProcess.start(true, "")) {
+      brokerQueueLosesNothing(
+          "nats://" + nats.hostPort() + "?subjects=requests.>&stream=REQ&durable=workers&ackWait=2s",
+          "nats://" + nats.hostPort() + "?subjects=requests.new&stream=REQ");
+    }
+  }
+
+  @Test
+  void theSameConsumerReadsRequestsFromARedisStream() throws Exception {
+    try (io.changeflux.redis.RedisServerProcess redis = io.changeflux.redis.RedisServerProcess.start()) {
+      brokerQueueLosesNothing(
+          redis.uri("?stream=requests&group=workers&consumer=w1&start=0"),
+          redis.uri("?stream=requests"));
+    }
+  }
+
   @Test
   void aConsumerKilledMidRequestAndRestartedLosesNothingAndCompletesNothingTwice() throws Exception {
     Path pending = pending();
