@@ -19,7 +19,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * (the issue's goals as ratios measured in the same run) into a directory.
  *
  * <pre>
- * java -jar benchmarks/target/benchmarks.jar [--quick] [--out DIR] [JMH include regex]
+ * java -cp benchmarks/target/benchmarks.jar io.changeflux.BenchmarkReport [--quick] [--out DIR] [JMH include regex]
  * </pre>
  *
  * {@code --quick}: 2 warm-up and 3 measured iterations of 1 s (a short profile for a shared

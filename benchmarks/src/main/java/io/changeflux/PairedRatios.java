@@ -8,13 +8,13 @@ import java.util.Arrays;
  * median of the per-round ratios (plus median absolute rates). JMH's scores, taken minutes apart,
  * can differ by 2× on a loaded 2-core machine; a back-to-back pair differs much less.
  */
-final class PairedRatios {
+public final class PairedRatios {
 
   /** The medians of one pairing. */
-  static final class Result {
-    final double candidatePerSecond;
-    final double baselinePerSecond;
-    final double ratio; // candidate time / baseline time, per round, median
+  public static final class Result {
+    public final double candidatePerSecond;
+    public final double baselinePerSecond;
+    public final double ratio; // candidate time / baseline time, per round, median
 
     Result(double candidatePerSecond, double baselinePerSecond, double ratio) {
       this.candidatePerSecond = candidatePerSecond;
@@ -24,13 +24,13 @@ final class PairedRatios {
   }
 
   /** A unit of work that must not be optimised away. */
-  interface Work {
+  public interface Work {
     Object run() throws Exception;
   }
 
   private PairedRatios() {}
 
-  static Result measure(Work candidate, Work baseline, double unitsPerRun, int warmup, int rounds)
+  public static Result measure(Work candidate, Work baseline, double unitsPerRun, int warmup, int rounds)
       throws Exception {
     for (int i = 0; i < warmup; i++) {
       sink(candidate.run());

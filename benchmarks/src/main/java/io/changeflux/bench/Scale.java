@@ -1,0 +1,133 @@
+package io.changeflux.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.changeflux.poll.internal.TreeScanner;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A tree of {@code files} files in {@code dirs} leaf directories: time until the watch is ready and
+ * memory, each watcher in its own JVM (ScaleProbe), the modes interleaved round by round; then the
+ * poll backend's scan of the tree (TreeScanner.scan, what poll: does every interval) against {@code
+ * find -printf} of path, size and mtime, in back-to-back pairs.
+ */
+final class Scale {
+
+  static final List<String> MODES = List.of("idle", "jdk", "dw", "fs", "fs-hash");
+
+  private Scale() {}
+
+  static ObjectNode run(Path work, int files, int dirs, int rounds, int scanRounds) throws Exception {
+    Path root = work.resolve("tree");
+    long t0 = System.nanoTime();
+    int top = (int) Math.ceil(Math.sqrt(dirs));
+    int perTop = dirs / top;
+    int perDir = files / dirs;
+    byte[] body = new byte[1024];
+    java.util.Arrays.fill(body, (byte) 'x');
+    int made = 0;
+    int dirCount = 0;
+    for (int a = 0; a < top && dirCount < dirs; a++) {
+      for (int b = 0; b < perTop && dirCount < dirs; b++, dirCount++) {
+        Path d = Files.createDirectories(root.resolve("d" + a).resolve("e" + b));
+        for (int f = 0; f < perDir; f++) {
+          body[0] = (byte) ('a' + (made % 26));
+          body[1] = (byte) ('a' + (made / 26 % 26));
+          Files.write(d.resolve("f" + f + ".txt"), body);
+          made++;
+        }
+      }
+    }
+    ObjectNode out = Bench.obj();
+    out.put("files", made);
+    out.put("leafDirectories", dirCount);
+    out.put("fileBytes", body.length);
+    out.put("buildSeconds", Bench.round((System.nanoTime() - t0) / 1e9, 2));
+    Bench.log("scale: tree of %d files in %d leaf dirs built in %.1f s", made, dirCount, (System.nanoTime() - t0) / 1e9);
+
+    Map<String, List<JsonNode>> probes = new LinkedHashMap<>();
+    for (String m : MODES) {
+      probes.put(m, new ArrayList<>());
+    }
+    for (int r = 0; r < rounds; r++) {
+      List<String> order = new ArrayList<>(MODES);
+      if (r % 2 == 1) {
+        java.util.Collections.reverse(order);
+      }
+      for (String m : order) {
+        JsonNode p = probe(m, root);
+        probes.get(m).add(p);
+        Bench.log("scale probe %s", p);
+      }
+    }
+    ObjectNode ready = out.putObject("probes");
+    for (Map.Entry<String, List<JsonNode>> e : probes.entrySet()) {
+      ObjectNode o = ready.putObject(e.getKey());
+      for (String field : List.of("readySeconds", "heapMbAfterGc", "rssMbAtReady", "rssMbAfterGc", "peakRssMb")) {
+        List<Double> v = new ArrayList<>();
+        for (JsonNode n : e.getValue()) {
+          v.add(n.get(field).asDouble());
+        }
+        o.put(field, Bench.round(Bench.median(v), 3));
+      }
+      o.set("runs", Bench.JSON.valueToTree(e.getValue()));
+    }
+
+    // poll scan vs find, paired
+    TreeScanner scanner = new TreeScanner(root, true, false);
+    int[] scanned = new int[1];
+    io.changeflux.PairedRatios.Result pr =
+        io.changeflux.PairedRatios.measure(
+            () -> {
+              var m = scanner.scan();
+              scanned[0] = m.size();
+              return m;
+            },
+            () -> find(root),
+            1,
+            3,
+            scanRounds);
+    ObjectNode scan = out.putObject("pollScan");
+    scan.put("entries", scanned[0]);
+    scan.put("treeScannerSeconds", Bench.round(1 / pr.candidatePerSecond, 4));
+    scan.put("findSeconds", Bench.round(1 / pr.baselinePerSecond, 4));
+    scan.put("ratio", Bench.round(pr.ratio, 3));
+    scan.put("rounds", scanRounds);
+    Bench.log("poll scan %s", scan);
+    Bench.run(null, "rm", "-rf", root.toString());
+    return out;
+  }
+
+  private static Object find(Path root) throws IOException, InterruptedException {
+    Process p =
+        new ProcessBuilder("find", root.toString(), "-printf", "%P\\t%s\\t%T@\\n")
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .redirectError(ProcessBuilder.Redirect.INHERIT)
+            .start();
+    if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      throw new IllegalStateException("find failed");
+    }
+    return p;
+  }
+
+  private static JsonNode probe(String mode, Path root) throws Exception {
+    List<String> cmd = Bench.javaCommand(ScaleProbe.class.getName(), mode, root.toString());
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    p.waitFor(300, TimeUnit.SECONDS);
+    for (String line : out.split("\n")) {
+      if (line.startsWith("PROBE ")) {
+        return Bench.JSON.readTree(line.substring(6));
+      }
+    }
+    throw new IllegalStateException("probe " + mode + " failed:\n" + out);
+  }
+}
