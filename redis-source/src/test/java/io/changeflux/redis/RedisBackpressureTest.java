@@ -70,6 +70,54 @@ class RedisBackpressureTest {
     }
   }
 
+  /**
+   * The other way to stall: the subscriber requested everything but its onNext does not return
+   * (the delivery thread is stuck in user code). The event loop must go on coalescing, not queue.
+   */
+  @Test
+  void subscriberBlockedInOnNextStaysBoundedAndCountsAddUp() throws Exception {
+    try (RedisServerProcess server = RedisServerProcess.start("client-output-buffer-limit pubsub 0 0 0")) {
+      List<ChangeEvent> got = new CopyOnWriteArrayList<>();
+      CountDownLatch ready = new CountDownLatch(1);
+      CountDownLatch inOnNext = new CountDownLatch(1);
+      CountDownLatch release = new CountDownLatch(1);
+      reactor.core.Disposable d =
+          ChangeSources.open(server.uri("?patterns=bp.*&coalesce=" + BOUND))
+              .events()
+              .contextWrite(ChangeSources.onReady(ready::countDown))
+              .subscribe(
+                  e -> {
+                    if (got.isEmpty()) {
+                      inOnNext.countDown();
+                      try {
+                        release.await();
+                      } catch (InterruptedException ie) {
+                        Thread.currentThread().interrupt();
+                      }
+                    }
+                    got.add(e);
+                  });
+      try {
+        assertThat(ready.await(20, TimeUnit.SECONDS)).isTrue();
+        long heapBefore = usedHeapAfterGc();
+        publish(server.port(), 1, 512);
+        assertThat(inOnNext.await(20, TimeUnit.SECONDS)).isTrue();
+        publish(server.port(), MESSAGES, 512);
+        long heapBlocked = usedHeapAfterGc();
+        assertThat(heapBlocked - heapBefore).as("heap growth while blocked in onNext").isLessThan(64L << 20);
+        release.countDown();
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .untilAsserted(() -> assertThat(got.stream().mapToLong(ChangeEvent::count).sum()).isEqualTo(MESSAGES + 1));
+        assertThat(got).anySatisfy(e -> assertThat(e.kind()).isEqualTo(ChangeKind.OVERFLOW));
+        assertThat(got.size()).as("events delivered for %d messages", MESSAGES + 1).isLessThan(MESSAGES / 10);
+      } finally {
+        release.countDown();
+        d.dispose();
+      }
+    }
+  }
+
   static long usedHeapAfterGc() {
     for (int i = 0; i < 3; i++) {
       System.gc();

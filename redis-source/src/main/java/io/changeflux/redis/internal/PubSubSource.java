@@ -35,7 +35,9 @@ public final class PubSubSource implements ChangeSource {
         () -> {
           Scheduler scheduler = Schedulers.newSingle("changeflux-redis-" + IDS.incrementAndGet(), true);
           return Flux.<ChangeEvent>create(
-                  sink -> new PubSubSession(settings, sink).start(), FluxSink.OverflowStrategy.BUFFER)
+                  sink -> new PubSubSession(settings, sink).start(), FluxSink.OverflowStrategy.IGNORE)
+              // IGNORE, not BUFFER: coalesce below always requests unbounded, so a buffer would
+              // only add a queue offer and poll per message on the event loop
               .transform(ChangeOps.coalesce(settings.maxKeys()))
               .publishOn(scheduler, PREFETCH)
               .doFinally(s -> scheduler.disposeGracefully().subscribe(v -> {}, t -> {}));
