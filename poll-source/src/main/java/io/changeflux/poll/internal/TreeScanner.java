@@ -8,10 +8,13 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
+import java.nio.file.SecureDirectoryStream;
+import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -91,13 +94,13 @@ public final class TreeScanner {
   }
 
   /**
-   * Scans the whole tree.
+   * Scans the whole tree: key → state, in no particular order.
    *
    * @throws NoSuchFileException when the root does not exist
    * @throws NotDirectoryException when the root is not a directory
    * @throws IOException when the root cannot be read
    */
-  public TreeMap<String, FileState> scan() throws IOException {
+  public Map<String, FileState> scan() throws IOException {
     return scan(null);
   }
 
@@ -105,8 +108,8 @@ public final class TreeScanner {
    * Scans the whole tree, adding every directory walked (the root included) to {@code dirs} when
    * it is not null.
    */
-  public TreeMap<String, FileState> scan(Set<Path> dirs) throws IOException {
-    TreeMap<String, FileState> out = new TreeMap<>();
+  public Map<String, FileState> scan(Set<Path> dirs) throws IOException {
+    HashMap<String, FileState> out = new HashMap<>(1024);
     checkRoot();
     walk(
         root,
@@ -192,10 +195,18 @@ public final class TreeScanner {
       }
       p = p.getParent();
     }
-    walkDir(s, visitor, ancestors, failOnStart);
+    String k = key(s);
+    walkDir(s, k == null ? "" : k + "/", visitor, ancestors, failOnStart);
   }
 
-  private void walkDir(Path dir, Visitor visitor, Set<Object> ancestors, boolean failOnError)
+  /**
+   * Walks one directory. Keys are built from {@code prefix} (the directory's key and a {@code /},
+   * empty for the root) and each entry's name, and entries are read relative to the open
+   * directory where the platform allows it ({@link SecureDirectoryStream}: {@code fstatat}
+   * instead of resolving the whole path again for every file).
+   */
+  private void walkDir(
+      Path dir, String prefix, Visitor visitor, Set<Object> ancestors, boolean failOnError)
       throws IOException {
     try {
       visitor.directory(dir);
@@ -205,10 +216,19 @@ public final class TreeScanner {
       throw new VisitorException(e);
     }
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+      @SuppressWarnings("unchecked")
+      SecureDirectoryStream<Path> secure =
+          entries instanceof SecureDirectoryStream ? (SecureDirectoryStream<Path>) entries : null;
       for (Path entry : entries) {
+        Path name = entry.getFileName();
         BasicFileAttributes a;
         try {
-          a = Files.readAttributes(entry, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+          a =
+              secure != null
+                  ? secure
+                      .getFileAttributeView(name, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                      .readAttributes()
+                  : Files.readAttributes(entry, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         } catch (NoSuchFileException gone) {
           continue;
         } catch (IOException e) {
@@ -222,10 +242,7 @@ public final class TreeScanner {
             // report the dangling link itself
           }
         }
-        String key = key(entry);
-        if (key == null) {
-          continue;
-        }
+        String key = prefix + name;
         if (a.isDirectory()) {
           if (!recursive) {
             continue;
@@ -236,7 +253,7 @@ public final class TreeScanner {
             continue;
           }
           try {
-            walkDir(entry, visitor, ancestors, false);
+            walkDir(entry, key + "/", visitor, ancestors, false);
           } finally {
             if (fk != null) {
               ancestors.remove(fk);
