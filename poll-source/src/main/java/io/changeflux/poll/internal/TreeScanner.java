@@ -38,6 +38,7 @@ public final class TreeScanner {
   private final boolean recursive;
   private final boolean followLinks;
   private final Set<String> warned = ConcurrentHashMap.newKeySet();
+  private volatile int lastCount;
 
   /** What a walk reports. */
   public interface Visitor {
@@ -109,7 +110,8 @@ public final class TreeScanner {
    * it is not null.
    */
   public Map<String, FileState> scan(Set<Path> dirs) throws IOException {
-    HashMap<String, FileState> out = new HashMap<>(1024);
+    // Sized for the last scan's count, so that a large tree is not rehashed on every scan.
+    HashMap<String, FileState> out = new HashMap<>(Math.max(16, lastCount + lastCount / 3 + 16));
     checkRoot();
     walk(
         root,
@@ -127,6 +129,7 @@ public final class TreeScanner {
           }
         },
         true);
+    lastCount = out.size();
     return out;
   }
 
