@@ -527,7 +527,9 @@ public final class FsWatch {
         // The first walk only fills directory-watcher's set of directories, which without hashing
         // serves one thing: the isDirectory flag of MODIFY and DELETE events, which this watch
         // does not use (a DELETE removes the key's whole subtree; a MODIFY of a directory stats
-        // to nothing). Skipping it saves a stat of every entry in the tree before ready.
+        // to nothing). Skipping it saves a stat of every entry in the tree before ready. (Should
+        // a later directory-watcher walk once, this would skip the registration: the tests of
+        // events in sub-directories that exist at start would fail.)
         onDirectory.call(start);
         return;
       }
