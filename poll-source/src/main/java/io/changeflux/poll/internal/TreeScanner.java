@@ -33,6 +33,9 @@ public final class TreeScanner {
 
   private static final Logger log = LoggerFactory.getLogger(TreeScanner.class);
   private static final int MAX_WARNED = 10_000;
+  // 3 bytes a char at most in UTF-8 (4 for a surrogate pair), and room for a 255-byte name: far
+  // below Linux's PATH_MAX of 4096.
+  private static final int RELATIVE_OPEN_MAX_CHARS = 1200;
 
   private final Path root;
   private final boolean recursive;
@@ -199,7 +202,7 @@ public final class TreeScanner {
       p = p.getParent();
     }
     String k = key(s);
-    walkDir(s, k == null ? "" : k + "/", visitor, ancestors, failOnStart);
+    walkDir(s, null, k == null ? "" : k + "/", visitor, ancestors, failOnStart);
   }
 
   /**
@@ -209,7 +212,12 @@ public final class TreeScanner {
    * instead of resolving the whole path again for every file).
    */
   private void walkDir(
-      Path dir, String prefix, Visitor visitor, Set<Object> ancestors, boolean failOnError)
+      Path dir,
+      SecureDirectoryStream<Path> parent,
+      String prefix,
+      Visitor visitor,
+      Set<Object> ancestors,
+      boolean failOnError)
       throws IOException {
     try {
       visitor.directory(dir);
@@ -218,7 +226,13 @@ public final class TreeScanner {
     } catch (IOException e) {
       throw new VisitorException(e);
     }
-    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+    // A sub-directory (not a followed link) is opened relative to its parent's open stream, as
+    // long as its whole path is well within PATH_MAX: a deeper one is opened by its path, as
+    // every other use of the path (a watch, a stat, a hash) would be, and so skipped alike.
+    try (DirectoryStream<Path> entries =
+        parent != null && dir.toString().length() < RELATIVE_OPEN_MAX_CHARS
+            ? parent.newDirectoryStream(dir.getFileName(), LinkOption.NOFOLLOW_LINKS)
+            : Files.newDirectoryStream(dir)) {
       @SuppressWarnings("unchecked")
       SecureDirectoryStream<Path> secure =
           entries instanceof SecureDirectoryStream ? (SecureDirectoryStream<Path>) entries : null;
@@ -238,7 +252,8 @@ public final class TreeScanner {
           warnOnce(entry, e);
           continue;
         }
-        if (a.isSymbolicLink() && followLinks) {
+        boolean link = a.isSymbolicLink();
+        if (link && followLinks) {
           try {
             a = Files.readAttributes(entry, BasicFileAttributes.class);
           } catch (IOException dangling) {
@@ -256,7 +271,7 @@ public final class TreeScanner {
             continue;
           }
           try {
-            walkDir(entry, key + "/", visitor, ancestors, false);
+            walkDir(entry, link ? null : secure, key + "/", visitor, ancestors, false);
           } finally {
             if (fk != null) {
               ancestors.remove(fk);
