@@ -59,6 +59,7 @@ public final class FsWatch {
 
   private static final boolean LINUX =
       System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux");
+  private static final int LISTING_WALK = 1;
   private static final int REGISTRATION_WALK = 2;
   private static final long ROOT_CHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
 
@@ -316,7 +317,7 @@ public final class FsWatch {
     Set<Path> dirs = new HashSet<>();
     TreeMap<String, FileState> now;
     try {
-      now = scanner.scan(dirs);
+      now = new TreeMap<>(scanner.scan(dirs));
       log.debug("{}: overflow: dropped {} queued events, rescanned {} files in {} ms",
           config.source(), dropped, now.size(), (System.nanoTime() - t0) / 1_000_000);
     } catch (NoSuchFileException | NotDirectoryException e) {
@@ -518,14 +519,25 @@ public final class FsWatch {
       registrationDirs = null;
       return s;
     }
-    return scanner.scan(dirs);
+    return new TreeMap<>(scanner.scan(dirs));
   }
 
   private FileTreeVisitor visitor() {
     return (start, onDirectory, onFile) -> {
       // directory-watcher 0.19.1 walks the root twice while it starts on Linux (no FILE_TREE
       // modifier): to list directories, then to register them. Keep what the second walk lists.
-      boolean record = recording && start.equals(config.root()) && ++rootWalks == REGISTRATION_WALK;
+      int walk = recording && start.equals(config.root()) ? ++rootWalks : 0;
+      if (walk == LISTING_WALK && !config.hash() && !config.followLinks()) {
+        // The first walk only fills directory-watcher's set of directories, which without hashing
+        // serves one thing: the isDirectory flag of MODIFY and DELETE events, which this watch
+        // does not use (a DELETE removes the key's whole subtree; a MODIFY of a directory stats
+        // to nothing). Skipping it saves a stat of every entry in the tree before ready. (Should
+        // a later directory-watcher walk once, this would skip the registration: the tests of
+        // events in sub-directories that exist at start would fail.)
+        onDirectory.call(start);
+        return;
+      }
+      boolean record = walk == REGISTRATION_WALK;
       TreeMap<String, FileState> files = record ? new TreeMap<>() : null;
       Set<Path> dirs = record ? new HashSet<>() : null;
       walk(start, onDirectory, onFile, files, dirs);

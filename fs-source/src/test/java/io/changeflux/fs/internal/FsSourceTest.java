@@ -132,6 +132,36 @@ class FsSourceTest implements ChangeSourceTestKit {
   }
 
   @Test
+  void changesToExistingDirectoriesThemselvesAreNotEntries() throws Exception {
+    // Without hashing, the watch skips directory-watcher's listing walk, so the library flags
+    // events on directories that existed at start as files: they must still not become entries,
+    // trigger a rescan, or hide the files' own events.
+    Files.createDirectories(dir.resolve("d/sub"));
+    Files.writeString(dir.resolve("d/sub/f.txt"), "1");
+    Recorder r = subscribe(uri());
+    try {
+      Files.setLastModifiedTime(dir.resolve("d/sub"), FileTime.fromMillis(1_000_000L));
+      Files.setLastModifiedTime(dir.resolve("d"), FileTime.fromMillis(2_000_000L));
+      dir.resolve("d/sub").toFile().setReadOnly();
+      dir.resolve("d/sub").toFile().setWritable(true);
+      Files.writeString(dir.resolve("marker.txt"), "after the directory changes");
+      await().atMost(patience()).untilAsserted(() -> assertThat(r.keys()).contains("marker.txt"));
+      assertThat(r.keys()).containsOnly("marker.txt");
+      Files.delete(dir.resolve("d/sub/f.txt"));
+      Files.delete(dir.resolve("d/sub"));
+      await().atMost(patience()).untilAsserted(() -> assertThat(r.keys()).contains("d/sub/f.txt"));
+      Files.writeString(dir.resolve("marker2.txt"), "after the delete");
+      await().atMost(patience()).untilAsserted(() -> assertThat(r.keys()).contains("marker2.txt"));
+      assertThat(kinds(r, "d/sub/f.txt")).containsExactly(ChangeKind.DELETED);
+      assertThat(r.keys()).containsOnly("marker.txt", "d/sub/f.txt", "marker2.txt");
+      assertThat(r.events).noneMatch(e -> e.kind() == ChangeKind.OVERFLOW);
+      assertThat(r.error.get()).isNull();
+    } finally {
+      r.disposable.dispose();
+    }
+  }
+
+  @Test
   void newSubdirectoriesAreWatchedAndFilesMadeBeforeTheirWatchAreReported() throws Exception {
     Recorder r = subscribe(uri());
     try {

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
@@ -41,7 +42,7 @@ public final class DirectoryPoller {
   private final long intervalNanos;
   private volatile boolean cancelled;
   private volatile Disposable pending;
-  private TreeMap<String, FileState> state = new TreeMap<>();
+  private Map<String, FileState> state = new HashMap<>();
   private boolean rootMissing;
 
   /**
@@ -67,7 +68,7 @@ public final class DirectoryPoller {
    * scan diffs against it at once; without, the first scan is the baseline (reported as CREATED
    * when {@code initial}).
    */
-  public void start(TreeMap<String, FileState> baseline) {
+  public void start(Map<String, FileState> baseline) {
     pending = scheduler.schedule(() -> first(baseline));
   }
 
@@ -81,7 +82,7 @@ public final class DirectoryPoller {
     scheduler.dispose();
   }
 
-  private void first(TreeMap<String, FileState> baseline) {
+  private void first(Map<String, FileState> baseline) {
     long t0 = System.nanoTime();
     if (baseline != null) {
       state = baseline;
@@ -90,10 +91,10 @@ public final class DirectoryPoller {
       return;
     }
     try {
-      state = scan(new TreeMap<>());
+      state = scan(new HashMap<>());
       if (config.initial()) {
-        for (FileState f : state.values()) {
-          emit(ChangeKind.CREATED, scanner.key(f.path()), f);
+        for (Map.Entry<String, FileState> e : new TreeMap<>(state).entrySet()) {
+          emit(ChangeKind.CREATED, e.getKey(), e.getValue());
         }
       }
     } catch (NoSuchFileException | NotDirectoryException e) {
@@ -153,7 +154,7 @@ public final class DirectoryPoller {
   }
 
   private void poll() {
-    TreeMap<String, FileState> now;
+    Map<String, FileState> now;
     try {
       now = scan(state);
     } catch (NoSuchFileException | NotDirectoryException e) {
@@ -175,7 +176,7 @@ public final class DirectoryPoller {
       for (Map.Entry<String, FileState> e : state.entrySet()) {
         emit(ChangeKind.DELETED, e.getKey(), e.getValue());
       }
-      state = new TreeMap<>();
+      state = new HashMap<>();
     }
     if (config.awaitRoot()) {
       if (!rootMissing) {
@@ -191,20 +192,29 @@ public final class DirectoryPoller {
   }
 
   /** Emits the difference between the last state and {@code now}, then keeps {@code now}. */
-  private void diff(TreeMap<String, FileState> now) {
+  private void diff(Map<String, FileState> now) {
+    // The maps are unordered; the (usually few) differences are emitted in key order.
+    TreeMap<String, FileState> deleted = new TreeMap<>();
     for (Map.Entry<String, FileState> e : state.entrySet()) {
       if (!now.containsKey(e.getKey())) {
-        emit(ChangeKind.DELETED, e.getKey(), e.getValue());
+        deleted.put(e.getKey(), e.getValue());
       }
     }
+    TreeMap<String, ChangeKind> changed = new TreeMap<>();
     for (Map.Entry<String, FileState> e : now.entrySet()) {
       FileState old = state.get(e.getKey());
       FileState cur = e.getValue();
       if (old == null) {
-        emit(ChangeKind.CREATED, e.getKey(), cur);
+        changed.put(e.getKey(), ChangeKind.CREATED);
       } else if (config.content() ? !Objects.equals(old.sha(), cur.sha()) : !old.sameStat(cur)) {
-        emit(ChangeKind.MODIFIED, e.getKey(), cur);
+        changed.put(e.getKey(), ChangeKind.MODIFIED);
       }
+    }
+    for (Map.Entry<String, FileState> e : deleted.entrySet()) {
+      emit(ChangeKind.DELETED, e.getKey(), e.getValue());
+    }
+    for (Map.Entry<String, ChangeKind> e : changed.entrySet()) {
+      emit(e.getValue(), e.getKey(), now.get(e.getKey()));
     }
     state = now;
   }
@@ -213,9 +223,9 @@ public final class DirectoryPoller {
    * Scans the tree; with {@code compare=content}, hashes the files whose size or time changed
    * since {@code previous}, or whose time is within a second of the scan (coarse timestamps).
    */
-  private TreeMap<String, FileState> scan(TreeMap<String, FileState> previous) throws IOException {
+  private Map<String, FileState> scan(Map<String, FileState> previous) throws IOException {
     long wallNanos = Instant.now().toEpochMilli() * 1_000_000L;
-    TreeMap<String, FileState> now = scanner.scan();
+    Map<String, FileState> now = scanner.scan();
     if (config.content()) {
       for (Map.Entry<String, FileState> e : now.entrySet()) {
         FileState cur = e.getValue();

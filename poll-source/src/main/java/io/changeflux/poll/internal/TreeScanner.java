@@ -8,10 +8,13 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
+import java.nio.file.SecureDirectoryStream;
+import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -30,11 +33,15 @@ public final class TreeScanner {
 
   private static final Logger log = LoggerFactory.getLogger(TreeScanner.class);
   private static final int MAX_WARNED = 10_000;
+  // 3 bytes a char at most in UTF-8 (4 for a surrogate pair), and room for a 255-byte name: far
+  // below Linux's PATH_MAX of 4096.
+  private static final int RELATIVE_OPEN_MAX_CHARS = 1200;
 
   private final Path root;
   private final boolean recursive;
   private final boolean followLinks;
   private final Set<String> warned = ConcurrentHashMap.newKeySet();
+  private volatile int lastCount;
 
   /** What a walk reports. */
   public interface Visitor {
@@ -91,13 +98,13 @@ public final class TreeScanner {
   }
 
   /**
-   * Scans the whole tree.
+   * Scans the whole tree: key → state, in no particular order.
    *
    * @throws NoSuchFileException when the root does not exist
    * @throws NotDirectoryException when the root is not a directory
    * @throws IOException when the root cannot be read
    */
-  public TreeMap<String, FileState> scan() throws IOException {
+  public Map<String, FileState> scan() throws IOException {
     return scan(null);
   }
 
@@ -105,8 +112,9 @@ public final class TreeScanner {
    * Scans the whole tree, adding every directory walked (the root included) to {@code dirs} when
    * it is not null.
    */
-  public TreeMap<String, FileState> scan(Set<Path> dirs) throws IOException {
-    TreeMap<String, FileState> out = new TreeMap<>();
+  public Map<String, FileState> scan(Set<Path> dirs) throws IOException {
+    // Sized for the last scan's count, so that a large tree is not rehashed on every scan.
+    HashMap<String, FileState> out = new HashMap<>(Math.max(16, lastCount + lastCount / 3 + 16));
     checkRoot();
     walk(
         root,
@@ -124,6 +132,7 @@ public final class TreeScanner {
           }
         },
         true);
+    lastCount = out.size();
     return out;
   }
 
@@ -192,10 +201,23 @@ public final class TreeScanner {
       }
       p = p.getParent();
     }
-    walkDir(s, visitor, ancestors, failOnStart);
+    String k = key(s);
+    walkDir(s, null, k == null ? "" : k + "/", visitor, ancestors, failOnStart);
   }
 
-  private void walkDir(Path dir, Visitor visitor, Set<Object> ancestors, boolean failOnError)
+  /**
+   * Walks one directory. Keys are built from {@code prefix} (the directory's key and a {@code /},
+   * empty for the root) and each entry's name, and entries are read relative to the open
+   * directory where the platform allows it ({@link SecureDirectoryStream}: {@code fstatat}
+   * instead of resolving the whole path again for every file).
+   */
+  private void walkDir(
+      Path dir,
+      SecureDirectoryStream<Path> parent,
+      String prefix,
+      Visitor visitor,
+      Set<Object> ancestors,
+      boolean failOnError)
       throws IOException {
     try {
       visitor.directory(dir);
@@ -204,28 +226,41 @@ public final class TreeScanner {
     } catch (IOException e) {
       throw new VisitorException(e);
     }
-    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+    // A sub-directory (not a followed link) is opened relative to its parent's open stream, as
+    // long as its whole path is well within PATH_MAX: a deeper one is opened by its path, as
+    // every other use of the path (a watch, a stat, a hash) would be, and so skipped alike.
+    try (DirectoryStream<Path> entries =
+        parent != null && dir.toString().length() < RELATIVE_OPEN_MAX_CHARS
+            ? parent.newDirectoryStream(dir.getFileName(), LinkOption.NOFOLLOW_LINKS)
+            : Files.newDirectoryStream(dir)) {
+      @SuppressWarnings("unchecked")
+      SecureDirectoryStream<Path> secure =
+          entries instanceof SecureDirectoryStream ? (SecureDirectoryStream<Path>) entries : null;
       for (Path entry : entries) {
+        Path name = entry.getFileName();
         BasicFileAttributes a;
         try {
-          a = Files.readAttributes(entry, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+          a =
+              secure != null
+                  ? secure
+                      .getFileAttributeView(name, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                      .readAttributes()
+                  : Files.readAttributes(entry, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         } catch (NoSuchFileException gone) {
           continue;
         } catch (IOException e) {
           warnOnce(entry, e);
           continue;
         }
-        if (a.isSymbolicLink() && followLinks) {
+        boolean link = a.isSymbolicLink();
+        if (link && followLinks) {
           try {
             a = Files.readAttributes(entry, BasicFileAttributes.class);
           } catch (IOException dangling) {
             // report the dangling link itself
           }
         }
-        String key = key(entry);
-        if (key == null) {
-          continue;
-        }
+        String key = prefix + name;
         if (a.isDirectory()) {
           if (!recursive) {
             continue;
@@ -236,7 +271,7 @@ public final class TreeScanner {
             continue;
           }
           try {
-            walkDir(entry, visitor, ancestors, false);
+            walkDir(entry, link ? null : secure, key + "/", visitor, ancestors, false);
           } finally {
             if (fk != null) {
               ancestors.remove(fk);

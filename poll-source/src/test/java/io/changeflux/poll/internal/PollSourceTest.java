@@ -96,6 +96,31 @@ class PollSourceTest implements ChangeSourceTestKit {
   }
 
   @Test
+  void eventsOfOneScanComeInKeyOrderThoughTheScanIsUnordered() throws Exception {
+    for (String k : List.of("z", "a", "m/x", "b")) {
+      Files.createDirectories(dir.resolve(k).getParent());
+      Files.writeString(dir.resolve(k), k);
+    }
+    // A directory moved in appears in one scan, all at once.
+    Path outside = Files.createTempDirectory("changeflux-batch");
+    for (String k : List.of("q", "c", "k/y")) {
+      Files.createDirectories(outside.resolve(k).getParent());
+      Files.writeString(outside.resolve(k), k);
+    }
+    Recorder r = subscribe(uri() + "&initial=true");
+    try {
+      await().atMost(patience()).untilAsserted(() -> assertThat(r.keys()).hasSize(4));
+      assertThat(r.keys()).containsExactly("a", "b", "m/x", "z");
+      Files.move(outside, dir.resolve("batch"));
+      await().atMost(patience()).untilAsserted(() -> assertThat(r.keys()).hasSize(7));
+      assertThat(r.keys().subList(4, 7)).containsExactly("batch/c", "batch/k/y", "batch/q");
+      assertThat(r.events).allMatch(e -> e.kind() == ChangeKind.CREATED);
+    } finally {
+      r.disposable.dispose();
+    }
+  }
+
+  @Test
   void recursiveFalseSeesOnlyTheRootsOwnFiles() throws Exception {
     Files.createDirectories(dir.resolve("deep"));
     Recorder r = subscribe(uri() + "&recursive=false");
