@@ -31,6 +31,7 @@ class DirectoryWatcherOverflowTest {
     List<Path> paths = new CopyOnWriteArrayList<>();
     List<Exception> exceptions = new CopyOnWriteArrayList<>();
     AtomicInteger seen = new AtomicInteger();
+    java.util.concurrent.atomic.AtomicBoolean armed = new java.util.concurrent.atomic.AtomicBoolean();
     DirectoryWatcher w =
         DirectoryWatcher.builder()
             .path(dir)
@@ -41,7 +42,7 @@ class DirectoryWatcherOverflowTest {
                   public void onEvent(DirectoryChangeEvent e) throws java.io.IOException {
                     types.add(e.eventType());
                     paths.add(e.path());
-                    if (seen.incrementAndGet() < 3) {
+                    if (armed.get() && seen.incrementAndGet() < 3) {
                       try {
                         Thread.sleep(500); // a slow listener: the JDK's key holds 512 events
                       } catch (InterruptedException ie) {
@@ -58,6 +59,11 @@ class DirectoryWatcherOverflowTest {
             .build();
     w.watchAsync(r -> new Thread(r, "dw-overflow-test").start());
     try {
+      // The watch is registered asynchronously: wait until it reports a probe, then slow the
+      // listener down and burst.
+      Files.write(dir.resolve("probe"), new byte[] {1});
+      await().atMost(Duration.ofSeconds(30)).until(() -> paths.contains(dir.resolve("probe")));
+      armed.set(true);
       for (int i = 0; i < 3_000; i++) {
         Files.write(dir.resolve("f" + i), new byte[] {1});
       }
