@@ -124,11 +124,11 @@ class SourceOptionsTest {
 
   @Test
   void passwordsInUserInfoAndSensitiveOptionsAreRedacted() {
-    SourceOptions o = SourceOptions.parse("redis://alice:s3cr%40t@host:6379/2?password=hunter2&interval=1s");
-    assertThat(o.toString()).isEqualTo("redis://alice:***@host:6379/2?password=***&interval=1s");
+    SourceOptions o = SourceOptions.parse("redis://alice:s3cr%40t@host:16379/2?password=hunter2&interval=1s");
+    assertThat(o.toString()).isEqualTo("redis://alice:***@host:16379/2?password=***&interval=1s");
     assertThat(o.authority().user()).contains("alice");
     assertThat(o.authority().password()).contains("s3cr@t");
-    assertThat(o.authority().hosts()).containsExactly("host:6379");
+    assertThat(o.authority().hosts()).containsExactly("host:16379");
     assertThat(o.authority().path()).isEqualTo("/2");
     assertThat(o.authority().toString()).doesNotContain("s3cr");
   }
