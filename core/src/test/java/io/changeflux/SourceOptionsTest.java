@@ -135,11 +135,11 @@ class SourceOptionsTest {
 
   @Test
   void aUserInfoWithoutColonIsATokenAndHiddenWhole() {
-    SourceOptions o = SourceOptions.parse("nats://t0ken@a:4222,b:4223?subjects=x");
-    assertThat(o.redacted()).isEqualTo("nats://***@a:4222,b:4223?subjects=x");
+    SourceOptions o = SourceOptions.parse("nats://t0ken@a:14222,b:4223?subjects=x");
+    assertThat(o.redacted()).isEqualTo("nats://***@a:14222,b:4223?subjects=x");
     assertThat(o.authority().password()).contains("t0ken");
     assertThat(o.authority().user()).isEmpty();
-    assertThat(o.authority().hosts()).containsExactly("a:4222", "b:4223");
+    assertThat(o.authority().hosts()).containsExactly("a:14222", "b:4223");
   }
 
   @Test
