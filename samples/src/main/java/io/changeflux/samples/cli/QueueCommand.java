@@ -2,11 +2,6 @@ package io.changeflux.samples.cli;
 
 import io.changeflux.ChangeSourceException;
 import io.changeflux.samples.queue.QueueConsumer;
-import java.io.IOException;
-import java.io.Reader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Properties;
 import java.util.concurrent.Callable;
@@ -35,14 +30,7 @@ final class QueueCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Properties p = new Properties();
-    try (Reader r = Files.newBufferedReader(config, StandardCharsets.UTF_8)) {
-      p.load(r);
-    } catch (NoSuchFileException e) {
-      throw new ChangeSourceException("config file not found: " + config);
-    } catch (IOException e) {
-      throw new ChangeSourceException("cannot read config file " + config + ": " + e.getMessage());
-    }
+    Properties p = SourceArgs.load(config);
     String handler = p.getProperty("handler");
     if (handler == null || handler.isBlank()) {
       throw new ChangeSourceException(config + ": missing handler=COMMAND (the command that processes one request)", "handler", null);

@@ -48,17 +48,7 @@ final class SourceArgs {
 
   /** The options from the URI (may be null when the file names the source), the file and the flags. */
   SourceOptions resolve(String uri) {
-    Properties p = new Properties();
-    if (config != null) {
-      try (Reader r = Files.newBufferedReader(config, StandardCharsets.UTF_8)) {
-        p.load(r);
-      } catch (NoSuchFileException e) {
-        throw new ChangeSourceException("config file not found: " + config, "config", null);
-      } catch (IOException | IllegalArgumentException e) {
-        throw new ChangeSourceException(
-            "cannot read config file " + config + ": " + e.getMessage(), "config", null);
-      }
-    }
+    Properties p = config != null ? load(config) : new Properties();
     if (uri != null) {
       p.setProperty("source", uri);
     }
@@ -79,6 +69,20 @@ final class SourceArgs {
     o = set(o, "include", include.isEmpty() ? null : String.join(",", include));
     o = set(o, "exclude", exclude.isEmpty() ? null : String.join(",", exclude));
     return o;
+  }
+
+  /** Reads a properties file; a missing or unreadable one is a configuration error (exit status 2). */
+  static Properties load(Path file) {
+    Properties p = new Properties();
+    try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      p.load(r);
+    } catch (NoSuchFileException e) {
+      throw new ChangeSourceException("config file not found: " + file, "config", null);
+    } catch (IOException | IllegalArgumentException e) {
+      throw new ChangeSourceException(
+          "cannot read config file " + file + ": " + e.getMessage(), "config", null);
+    }
+    return p;
   }
 
   private static SourceOptions set(SourceOptions o, String key, String value) {

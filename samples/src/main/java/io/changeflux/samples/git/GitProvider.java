@@ -10,7 +10,6 @@ import io.changeflux.SourceOptions;
 import io.changeflux.spi.ChangeSourceProvider;
 import io.changeflux.spi.Readiness;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
