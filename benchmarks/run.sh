@@ -3,7 +3,7 @@
 # writing benchmarks/results/<date>/report.md (+ PNG charts, results.json, jmh.json).
 #   benchmarks/run.sh                      quick profile (under 10 minutes on 2 cores)
 #   benchmarks/run.sh --full               longer rounds, 1 GiB hashed, JMH default iterations
-#   benchmarks/run.sh --only latency,git   some sections (jmh latency burst scale hashing redis nats git runwatch)
+#   benchmarks/run.sh --only latency,git   some sections (jmh latency burst scale hashing redis nats git runwatch webhook)
 #   benchmarks/run.sh --jmh [--quick|--paired-only] [regex]   only the JMH operator benchmarks (BenchmarkReport)
 set -e
 cd "$(dirname "$0")/.."

@@ -44,27 +44,7 @@ public class ChainBenchmark {
 
   @Setup
   public void setup() {
-    String[] keys = new String[KEYS];
-    for (int k = 0; k < KEYS; k++) {
-      int bucket = k % 10;
-      keys[k] =
-          bucket < 8
-              ? "src/main/java/p" + (k % 50) + "/F" + k + ".java"
-              : bucket == 8 ? "target/classes/p/F" + k + ".class" : "docs/f" + k + ".md";
-    }
-    ChangeKind[] kinds = {ChangeKind.CREATED, ChangeKind.MODIFIED, ChangeKind.MODIFIED, ChangeKind.DELETED};
-    String[] shas = new String[16];
-    for (int i = 0; i < shas.length; i++) {
-      shas[i] = String.format("%064x", i);
-    }
-    events = new ChangeEvent[N];
-    for (int i = 0; i < N; i++) {
-      events[i] =
-          ChangeEvent.builder(kinds[(i / KEYS) % kinds.length], keys[i % KEYS])
-              .source("bench:")
-              .sha(shas[(i / KEYS) % shas.length])
-              .build();
-    }
+    events = BenchEvents.of(N, KEYS);
   }
 
   /** The chain, one operator after the other. */

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One change observed by a {@link ChangeSource}: an immutable value, equal by value.
@@ -20,17 +21,19 @@ import java.util.Optional;
 public final class ChangeEvent {
 
   private static final byte[] EMPTY = new byte[0];
+  private static final Runnable[] NO_ACKS = new Runnable[0];
 
   private final String source;
   private final String key;
   private final ChangeKind kind;
   private final Instant time;
-  private final Path path;
-  private final String sha;
+  private final @Nullable Path path;
+  private final @Nullable String sha;
   private final byte[] payload;
   private final Map<String, String> headers;
   private final int count;
-  private final List<Runnable> acks;
+  /** The acknowledgement handles, kept as a bare array: events of a merge carry many. */
+  private final Runnable[] acks;
   private final java.util.concurrent.atomic.AtomicBoolean acked = new java.util.concurrent.atomic.AtomicBoolean();
 
   private ChangeEvent(Builder b) {
@@ -49,25 +52,46 @@ public final class ChangeEvent {
       throw new IllegalArgumentException("count must be at least 1, was " + b.count);
     }
     this.count = b.count;
-    this.acks = b.acks.isEmpty() ? List.of() : List.copyOf(b.acks);
+    this.acks = b.acks.isEmpty() ? NO_ACKS : b.acks.toArray(NO_ACKS);
   }
 
-  /** An event of the given kind for the given key, observed now, with no source. */
+  /**
+   * An event of the given kind for the given key, observed now, with no source.
+   *
+   * @param kind what happened; not null
+   * @param key what changed (a relative path, channel, key or subject); not null
+   * @return a new event with an empty source, no payload, headers or sha, and a count of 1
+   */
   public static ChangeEvent of(ChangeKind kind, String key) {
     return builder(kind, key).build();
   }
 
-  /** An OVERFLOW event for the given key (a root, channel or subject), observed now. */
+  /**
+   * An OVERFLOW event for the given key (a root, channel or subject), observed now.
+   *
+   * @param key the root, channel or subject whose changes were lost; not null
+   * @return a new {@link ChangeKind#OVERFLOW} event with an empty source
+   */
   public static ChangeEvent overflow(String key) {
     return of(ChangeKind.OVERFLOW, key);
   }
 
-  /** A builder for an event of the given kind and key. */
+  /**
+   * A builder for an event of the given kind and key.
+   *
+   * @param kind what happened; not null (checked by {@link Builder#build()})
+   * @param key what changed; not null (checked by {@link Builder#build()})
+   * @return a new builder; not thread-safe
+   */
   public static Builder builder(ChangeKind kind, String key) {
     return new Builder(kind, key);
   }
 
-  /** A builder that starts as a copy of this event (acknowledgement handles included). */
+  /**
+   * A builder that starts as a copy of this event (acknowledgement handles included).
+   *
+   * @return a new builder holding this event's fields; changing it leaves this event as it is
+   */
   public Builder toBuilder() {
     Builder b = new Builder(kind, key);
     b.source = source;
@@ -77,11 +101,15 @@ public final class ChangeEvent {
     b.payload = payload;
     b.headers.putAll(headers);
     b.count = count;
-    b.acks.addAll(acks);
+    b.acks.addAll(Arrays.asList(acks));
     return b;
   }
 
-  /** The source URI with secrets removed; empty when the event was made by hand. */
+  /**
+   * The source URI with secrets removed; empty when the event was made by hand.
+   *
+   * @return the redacted source URI, or {@code ""}; never null
+   */
   public String source() {
     return source;
   }
@@ -89,54 +117,104 @@ public final class ChangeEvent {
   /**
    * What changed: for fs and poll the path relative to the watched root with {@code /}
    * separators; for Redis the channel or key; for NATS the subject.
+   *
+   * @return the key; never null
    */
   public String key() {
     return key;
   }
 
-  /** What happened. */
+  /**
+   * What happened.
+   *
+   * @return the kind; never null
+   */
   public ChangeKind kind() {
     return kind;
   }
 
-  /** When the source observed the change. */
+  /**
+   * When the source observed the change.
+   *
+   * @return the observation time; never null (the build time unless the source set one)
+   */
   public Instant time() {
     return time;
   }
 
-  /** For fs and poll, the absolute path; empty otherwise. */
+  /**
+   * For fs and poll, the absolute path; empty otherwise.
+   *
+   * @return the absolute path, or empty for backends that do not watch files
+   */
   public Optional<Path> path() {
     return Optional.ofNullable(path);
   }
 
-  /** Hex SHA-256 of the content (or a resolver's id, such as a commit), where known. */
+  /**
+   * Hex SHA-256 of the content (or a resolver's id, such as a commit), where known.
+   *
+   * @return the hex SHA-256 or resolver id, or empty when the source does not know it
+   */
   public Optional<String> sha() {
     return Optional.ofNullable(sha);
   }
 
-  /** The message body (a copy); empty for fs and poll. */
+  /**
+   * The message body (a copy); empty for fs and poll.
+   *
+   * @return a fresh copy of the body each call (changing it leaves the event as it is); an empty
+   *     array when there is none
+   */
   public byte[] payload() {
     return payload.length == 0 ? EMPTY : payload.clone();
   }
 
-  /** The size of the payload, without copying it. */
+  /**
+   * The size of the payload, without copying it.
+   *
+   * @return the payload length in bytes; 0 when there is none
+   */
   public int payloadSize() {
     return payload.length;
   }
 
-  /** Headers the source attached (a broker's message id is {@code id}); never null. */
+  /**
+   * Headers the source attached (a broker's message id is {@code id}); never null.
+   *
+   * @return the headers, unmodifiable and in the order they were added; empty when there are none
+   */
   public Map<String, String> headers() {
     return headers;
   }
 
-  /** How many raw notifications were merged into this event; 1 for an unmerged event. */
+  /**
+   * How many raw notifications were merged into this event; 1 for an unmerged event.
+   *
+   * @return the merged notification count; at least 1
+   */
   public int count() {
     return count;
   }
 
-  /** Whether this event carries an acknowledgement handle from an at-least-once source. */
+  /**
+   * Whether this event carries an acknowledgement handle from an at-least-once source.
+   *
+   * @return {@code true} when {@link #ack()} has handles to run
+   */
   public boolean acknowledgeable() {
-    return !acks.isEmpty();
+    return acks.length != 0;
+  }
+
+  /**
+   * How many acknowledgement handles this event carries: for an at-least-once source, the
+   * broker messages it covers (merged events carry one per message merged into them, bounded by
+   * the operators' acknowledgement budget); 0 for sources that need no acknowledgement.
+   *
+   * @return the number of handles {@link #ack()} runs; 0 for sources without acknowledgement
+   */
+  public int ackHandles() {
+    return acks.length;
   }
 
   /**
@@ -146,7 +224,7 @@ public final class ChangeEvent {
    * handles run the first time only.
    */
   public void ack() {
-    if (acks.isEmpty() || !acked.compareAndSet(false, true)) {
+    if (acks.length == 0 || !acked.compareAndSet(false, true)) {
       return;
     }
     for (Runnable a : acks) {
@@ -203,9 +281,9 @@ public final class ChangeEvent {
     private String source = "";
     private String key;
     private ChangeKind kind;
-    private Instant time;
-    private Path path;
-    private String sha;
+    private @Nullable Instant time;
+    private @Nullable Path path;
+    private @Nullable String sha;
     private byte[] payload = EMPTY;
     private final Map<String, String> headers = new LinkedHashMap<>();
     private int count = 1;
@@ -216,62 +294,116 @@ public final class ChangeEvent {
       this.key = key;
     }
 
-    /** The redacted source URI. Default: empty. */
+    /**
+     * The redacted source URI. Default: empty.
+     *
+     * @param source the source URI with its secrets already removed; not null
+     * @return this builder
+     */
     public Builder source(String source) {
       this.source = Objects.requireNonNull(source, "source");
       return this;
     }
 
-    /** The key. */
+    /**
+     * The key.
+     *
+     * @param key what changed; not null
+     * @return this builder
+     */
     public Builder key(String key) {
       this.key = Objects.requireNonNull(key, "key");
       return this;
     }
 
-    /** The kind. */
+    /**
+     * The kind.
+     *
+     * @param kind what happened; not null
+     * @return this builder
+     */
     public Builder kind(ChangeKind kind) {
       this.kind = Objects.requireNonNull(kind, "kind");
       return this;
     }
 
-    /** When the change was observed. Default: the moment {@link #build()} runs. */
-    public Builder time(Instant time) {
+    /**
+     * When the change was observed. Default: the moment {@link #build()} runs.
+     *
+     * @param time the observation time, or null for the moment {@link #build()} runs
+     * @return this builder
+     */
+    public Builder time(@Nullable Instant time) {
       this.time = time;
       return this;
     }
 
-    /** The absolute path. Default: none. */
-    public Builder path(Path path) {
+    /**
+     * The absolute path. Default: none.
+     *
+     * @param path the absolute path of the changed file, or null for none
+     * @return this builder
+     */
+    public Builder path(@Nullable Path path) {
       this.path = path;
       return this;
     }
 
-    /** The hex SHA-256 or resolver id. Default: none. */
-    public Builder sha(String sha) {
+    /**
+     * The hex SHA-256 or resolver id. Default: none.
+     *
+     * @param sha the hex SHA-256 of the content or the resolver's id, or null for none
+     * @return this builder
+     */
+    public Builder sha(@Nullable String sha) {
       this.sha = sha;
       return this;
     }
 
-    /** The message body; copied. Default: empty. */
-    public Builder payload(byte[] payload) {
+    /**
+     * The message body; copied. Default: empty.
+     *
+     * @param payload the body, copied so later changes to the array do not reach the event; null or
+     *     empty for none
+     * @return this builder
+     */
+    public Builder payload(byte @Nullable [] payload) {
       this.payload = payload == null || payload.length == 0 ? EMPTY : payload.clone();
       return this;
     }
 
-    /** Adds one header. Default: no headers. */
+    /**
+     * Adds one header. Default: no headers.
+     *
+     * @param name the header name; not null; a later value for the same name replaces the earlier
+     * @param value the header value; not null
+     * @return this builder
+     */
     public Builder header(String name, String value) {
       headers.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
       return this;
     }
 
-    /** Replaces all headers. Default: no headers. */
+    /**
+     * Replaces all headers. Default: no headers.
+     *
+     * @param headers the headers to keep, copied in iteration order; not null, nor any name or
+     *     value
+     * @return this builder
+     */
     public Builder headers(Map<String, String> headers) {
       this.headers.clear();
       headers.forEach(this::header);
       return this;
     }
 
-    /** Raw notifications merged into this event. Default: 1. */
+    /**
+     * Raw notifications merged into this event. Default: 1.
+     *
+     * @param count the number of raw notifications merged into the event; at least 1 (checked by
+     *     {@link #build()})
+     * @return this builder
+     */
     public Builder count(int count) {
       this.count = count;
       return this;
@@ -280,19 +412,36 @@ public final class ChangeEvent {
     /**
      * Adds an acknowledgement handle, run by {@link ChangeEvent#ack()}. Default: none. Sources
      * of at-least-once backends call this; merged events carry the handles of all their parts.
+     *
+     * @param ack the handle to run once when the event is acknowledged; not null; it should be
+     *     cheap and must not throw
+     * @return this builder
      */
     public Builder onAck(Runnable ack) {
       acks.add(Objects.requireNonNull(ack, "ack"));
       return this;
     }
 
-    /** Adds the acknowledgement handles of another event (used when merging). */
+    /**
+     * Adds the acknowledgement handles of another event (used when merging).
+     *
+     * @param other the event whose handles to add; its own fields are not copied
+     * @return this builder
+     */
     public Builder acksOf(ChangeEvent other) {
-      acks.addAll(other.acks);
+      if (other.acks.length != 0) {
+        acks.addAll(Arrays.asList(other.acks));
+      }
       return this;
     }
 
-    /** The event. */
+    /**
+     * The event.
+     *
+     * @return a new immutable event
+     * @throws NullPointerException if the key or kind is null
+     * @throws IllegalArgumentException if the count is below 1
+     */
     public ChangeEvent build() {
       return new ChangeEvent(this);
     }

@@ -15,6 +15,9 @@ public interface ChangeSink {
    * The returned {@link Mono} completes when {@code events} completed and every publish was
    * confirmed by the broker, and errors with a {@link ChangeSourceException} when the broker
    * cannot be reached.
+   *
+   * @param events the events to publish; acknowledged once their publish was confirmed
+   * @return a cold {@link Mono} that publishes when subscribed
    */
   Mono<Void> publish(Flux<ChangeEvent> events);
 }

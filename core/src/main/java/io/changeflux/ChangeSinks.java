@@ -7,12 +7,26 @@ public final class ChangeSinks {
 
   private ChangeSinks() {}
 
-  /** Opens the sink a URI names. */
+  /**
+   * Opens the sink a URI names.
+   *
+   * @param uri the sink URI, such as {@code redis://host/0?channel=events}
+   * @return the sink; nothing is connected until it publishes
+   * @throws ChangeSourceException when the URI is malformed, the scheme is not installed or cannot
+   *     publish, or an option is bad
+   */
   public static ChangeSink open(String uri) {
     return open(SourceOptions.parse(uri));
   }
 
-  /** Opens a sink from options. */
+  /**
+   * Opens a sink from options.
+   *
+   * @param options the sink's scheme, target and options; validated here
+   * @return the sink; nothing is connected until it publishes
+   * @throws ChangeSourceException when the scheme is not installed or cannot publish, or an option
+   *     is bad
+   */
   public static ChangeSink open(SourceOptions options) {
     ChangeSourceProvider provider = ChangeSources.provider(options);
     if (!provider.supportsSink()) {

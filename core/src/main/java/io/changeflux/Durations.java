@@ -22,6 +22,9 @@ public final class Durations {
    * Parses a non-negative duration.
    *
    * @throws IllegalArgumentException naming the text and what is accepted
+   * @param text the text, such as {@code 250ms}, {@code 5s}, {@code 2m} or {@code PT5S} (see {@link
+   *     #ACCEPTED}); surrounding blanks are ignored
+   * @return the duration; {@code 0} gives {@link Duration#ZERO}
    */
   public static Duration parse(String text) {
     String t = text == null ? "" : text.trim();
@@ -78,7 +81,13 @@ public final class Durations {
     return d;
   }
 
-  /** Prints a duration the way {@link #parse(String)} reads it back: {@code 250ms}, {@code 5s}. */
+  /**
+   * Prints a duration the way {@link #parse(String)} reads it back: {@code 250ms}, {@code 5s}.
+   *
+   * @param d a non-negative duration
+   * @return the value in the largest unit (h, m, s, ms, us, ns) that holds it exactly; {@code 0}
+   *     for zero
+   */
   public static String format(Duration d) {
     if (d.isZero()) {
       return "0";

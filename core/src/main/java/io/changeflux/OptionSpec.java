@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One option a scheme accepts, in a URI query or a properties file: its name, type, default,
@@ -18,7 +19,7 @@ public final class OptionSpec<T> {
 
   private final String name;
   private final String type;
-  private final String defaultText;
+  private final @Nullable String defaultText;
   private final boolean required;
   private final boolean sensitive;
   private final String description;
@@ -27,7 +28,7 @@ public final class OptionSpec<T> {
   private OptionSpec(
       String name,
       String type,
-      String defaultText,
+      @Nullable String defaultText,
       boolean required,
       boolean sensitive,
       String description,
@@ -44,8 +45,17 @@ public final class OptionSpec<T> {
     }
   }
 
-  /** A duration option ({@code 250ms}, {@code 5s}, {@code PT5S}); {@code defaultText} may be null. */
-  public static OptionSpec<Duration> duration(String name, String defaultText, String description) {
+  /**
+   * A duration option ({@code 250ms}, {@code 5s}, {@code PT5S}); {@code defaultText} may be null.
+   *
+   * @param name the key; not null
+   * @param defaultText the default as users write it, such as {@code 200ms}; null for none
+   * @param description one line saying what the option does; not null
+   * @return the spec, optional and not secret
+   * @throws ChangeSourceException if {@code defaultText} is not a duration (a programming error,
+   *     raised when the spec is made)
+   */
+  public static OptionSpec<Duration> duration(String name, @Nullable String defaultText, String description) {
     return new OptionSpec<>(
         name,
         "duration",
@@ -62,7 +72,14 @@ public final class OptionSpec<T> {
         });
   }
 
-  /** A boolean option: {@code true} or {@code false}. */
+  /**
+   * A boolean option: {@code true} or {@code false}.
+   *
+   * @param name the key; not null
+   * @param defaultValue the value when the option is not given
+   * @param description one line saying what the option does; not null
+   * @return the spec; it also accepts {@code yes/no}, {@code on/off} and {@code 1/0}
+   */
   public static OptionSpec<Boolean> bool(String name, boolean defaultValue, String description) {
     return new OptionSpec<>(
         name,
@@ -74,9 +91,18 @@ public final class OptionSpec<T> {
         OptionSpec::parseBoolean);
   }
 
-  /** An integer option within {@code [min, max]}; {@code defaultValue} may be null. */
+  /**
+   * An integer option within {@code [min, max]}; {@code defaultValue} may be null.
+   *
+   * @param name the key; not null
+   * @param defaultValue the value when the option is not given; null for none
+   * @param min the smallest accepted value, inclusive
+   * @param max the largest accepted value, inclusive
+   * @param description one line saying what the option does; not null
+   * @return the spec; values may use {@code _} as a digit separator
+   */
   public static OptionSpec<Integer> integer(
-      String name, Integer defaultValue, int min, int max, String description) {
+      String name, @Nullable Integer defaultValue, int min, int max, String description) {
     return new OptionSpec<>(
         name,
         "integer",
@@ -87,14 +113,31 @@ public final class OptionSpec<T> {
         s -> parseInt(s, min, max));
   }
 
-  /** A free-text option; {@code defaultValue} may be null. */
-  public static OptionSpec<String> string(String name, String defaultValue, String description) {
+  /**
+   * A free-text option; {@code defaultValue} may be null.
+   *
+   * @param name the key; not null
+   * @param defaultValue the value when the option is not given; null for none
+   * @param description one line saying what the option does; not null
+   * @return the spec; values are kept as given
+   */
+  public static OptionSpec<String> string(String name, @Nullable String defaultValue, String description) {
     return new OptionSpec<>(name, "string", defaultValue, false, false, description, s -> s);
   }
 
-  /** One of a fixed set of words (case-insensitive; the value is returned in lower case). */
+  /**
+   * One of a fixed set of words (case-insensitive; the value is returned in lower case).
+   *
+   * @param name the key; not null
+   * @param defaultValue the value when the option is not given; null for none
+   * @param description one line saying what the option does; not null
+   * @param accepted the accepted words, in the order help shows them
+   * @return the spec; a parsed value is the matching word of {@code accepted}
+   * @throws ChangeSourceException if {@code defaultValue} is not one of {@code accepted} (a
+   *     programming error, raised when the spec is made)
+   */
   public static OptionSpec<String> choice(
-      String name, String defaultValue, String description, String... accepted) {
+      String name, @Nullable String defaultValue, String description, String... accepted) {
     List<String> words = List.copyOf(Arrays.asList(accepted));
     return new OptionSpec<>(
         name,
@@ -114,62 +157,108 @@ public final class OptionSpec<T> {
         });
   }
 
-  /** A comma-separated list; repeating the key adds to the list. Default: empty. */
+  /**
+   * A comma-separated list; repeating the key adds to the list. Default: empty.
+   *
+   * @param name the key; not null
+   * @param description one line saying what the option does; not null
+   * @return the spec; parsed values are trimmed, unmodifiable, without empty items
+   */
   public static OptionSpec<List<String>> list(String name, String description) {
     return new OptionSpec<>(
         name, "list", null, false, false, description, OptionSpec::parseList);
   }
 
-  /** This option, marked required. */
+  /**
+   * This option, marked required.
+   *
+   * @return a new spec; this one is unchanged
+   */
   public OptionSpec<T> required() {
     return new OptionSpec<>(name, type, defaultText, true, sensitive, description, parser);
   }
 
-  /** This option, marked secret: its value never appears in output, logs or errors. */
+  /**
+   * This option, marked secret: its value never appears in output, logs or errors.
+   *
+   * @return a new spec; this one is unchanged
+   */
   public OptionSpec<T> sensitive() {
     return new OptionSpec<>(name, type, defaultText, required, true, description, parser);
   }
 
-  /** The key, as written in URIs and properties files. */
+  /**
+   * The key, as written in URIs and properties files.
+   *
+   * @return the option name
+   */
   public String name() {
     return name;
   }
 
-  /** The type as shown to users: {@code duration}, {@code boolean}, {@code a|b|c}, ... */
+  /**
+   * The type as shown to users: {@code duration}, {@code boolean}, {@code a|b|c}, ...
+   *
+   * @return the type name shown in help and error messages
+   */
   public String type() {
     return type;
   }
 
-  /** The default as text, or null when the option has none. */
-  public String defaultText() {
+  /**
+   * The default as text, or null when the option has none.
+   *
+   * @return the default text, or null
+   */
+  public @Nullable String defaultText() {
     return defaultText;
   }
 
-  /** The parsed default, or null when the option has none (an empty list for lists). */
+  /**
+   * The parsed default, or null when the option has none (an empty list for lists).
+   *
+   * @return the default parsed, or null when there is none and the option is not a list
+   */
   @SuppressWarnings("unchecked")
-  public T defaultValue() {
+  public @Nullable T defaultValue() {
     if (defaultText == null) {
       return "list".equals(type) ? (T) List.of() : null;
     }
     return parser.apply(defaultText);
   }
 
-  /** Whether the option must be given. */
+  /**
+   * Whether the option must be given.
+   *
+   * @return {@code true} when a missing value is an error
+   */
   public boolean isRequired() {
     return required;
   }
 
-  /** Whether the value is a secret. */
+  /**
+   * Whether the value is a secret.
+   *
+   * @return {@code true} when the value is redacted wherever options are shown
+   */
   public boolean isSensitive() {
     return sensitive;
   }
 
-  /** One line that says what the option does. */
+  /**
+   * One line that says what the option does.
+   *
+   * @return the description
+   */
   public String description() {
     return description;
   }
 
-  /** Whether this option holds a list (its key may repeat). */
+  /**
+   * Whether this option holds a list (its key may repeat).
+   *
+   * @return {@code true} for options made by {@link #list}
+   */
   public boolean isList() {
     return "list".equals(type);
   }
@@ -178,6 +267,8 @@ public final class OptionSpec<T> {
    * Parses a value.
    *
    * @throws ChangeSourceException naming the key, the value (unless secret) and what is accepted
+   * @param raw the value as given, after percent-decoding
+   * @return the parsed value
    */
   public T parse(String raw) {
     try {

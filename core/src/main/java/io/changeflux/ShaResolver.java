@@ -1,6 +1,7 @@
 package io.changeflux;
 
 import java.io.IOException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Resolves the current content id of what an event names: the SHA-256 of a file's bytes, or any
@@ -21,6 +22,7 @@ public interface ShaResolver {
    *     becomes DELETED)
    * @throws java.nio.file.NoSuchFileException when it no longer exists (same as returning null)
    * @throws IOException when it exists but cannot be read now (the event passes unchanged)
+   * @param event a CREATED or MODIFIED event
    */
-  String resolve(ChangeEvent event) throws IOException;
+  @Nullable String resolve(ChangeEvent event) throws IOException;
 }

@@ -6,4 +6,7 @@
  * {@link io.changeflux.ChangeOps}; publish them to a broker with {@link
  * io.changeflux.ChangeSinks#open(String)}.
  */
+@NullMarked
 package io.changeflux;
+
+import org.jspecify.annotations.NullMarked;

@@ -85,6 +85,29 @@ class ConfirmTest {
     return line.substring(0, 64);
   }
 
+  /** A source's baseline header stands for the last id of a key confirm has not seen yet, and is removed. */
+  @Test
+  void theBaselineHeaderIsTheLastShaOfAnUnseenKeyAndNeverLeaves() throws Exception {
+    Path f = dir.resolve("b.txt");
+    Files.writeString(f, "at start\n");
+    String atStart = sha256sum(f);
+    in.tryEmitNext(event(MODIFIED, "b.txt").toBuilder().header(ChangeOps.BASELINE_SHA_HEADER, atStart).build()).orThrow();
+    assertThat(settle("b.txt")).as("an identical rewrite of the content at start").isEmpty();
+
+    Files.writeString(f, "new\n");
+    in.tryEmitNext(
+            event(MODIFIED, "b.txt").toBuilder().header(ChangeOps.BASELINE_SHA_HEADER, atStart).header("x", "y").build())
+        .orThrow();
+    List<ChangeEvent> changed = settle("b.txt");
+    assertThat(changed).hasSize(1);
+    assertThat(changed.get(0).sha()).contains(sha256sum(f));
+    assertThat(changed.get(0).headers()).containsOnlyKeys("x");
+
+    // Once seen, the key's own last id decides; a stale baseline header changes nothing.
+    in.tryEmitNext(event(MODIFIED, "b.txt").toBuilder().header(ChangeOps.BASELINE_SHA_HEADER, atStart).build()).orThrow();
+    assertThat(settle("b.txt")).isEmpty();
+  }
+
   @Test
   void identicalRewriteOrTouchGivesNothingNewBytesGiveOneEventWithSha256sumsSha() throws Exception {
     Path f = dir.resolve("a.txt");

@@ -382,4 +382,20 @@ class DebounceTest {
   private static byte[] bytes(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
   }
+  @Test
+  void aRedeliveredCreatedFollowedByItsDeletionGivesDeletedNeverNothing() {
+    ChangeEvent again = created("a").toBuilder().header(ChangeOps.REDELIVERED, "true").build();
+    TestPublisher<ChangeEvent> tp = TestPublisher.create();
+    StepVerifier.withVirtualTime(() -> debounced(tp.flux()))
+        .expectSubscription()
+        .then(() -> tp.next(again, modified("a"), deleted("a"), created("b"), deleted("b")))
+        .thenAwait(Duration.ofSeconds(1))
+        .assertNext(
+            b -> {
+              assertThat(show(b)).containsExactly("DELETED a x3");
+              assertThat(b.get(0).headers()).containsEntry(ChangeOps.REDELIVERED, "true");
+            })
+        .thenCancel()
+        .verify();
+  }
 }

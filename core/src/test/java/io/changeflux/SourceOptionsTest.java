@@ -148,7 +148,9 @@ class SourceOptionsTest {
     SourceOptions o = SourceOptions.parse("x:y?signingKey=abc123").validate(List.of(key));
     assertThat(o.redacted()).doesNotContain("abc123").contains("signingKey=***");
     assertThatThrownBy(() -> SourceOptions.parse("x:y?signingKy=abc123").validate(List.of(key)))
-        .hasMessageContaining("signingKy=abc123"); // an unknown key is not known to be secret
+        .hasMessageContaining("signingKy=***"); // a mistyped sensitive key is hidden too
+    assertThatThrownBy(() -> SourceOptions.parse("x:y?colour=abc123").validate(List.of(key)))
+        .hasMessageContaining("colour=abc123"); // an unknown key far from every secret one is shown
   }
 
   @Test

@@ -25,8 +25,9 @@ final class Burst {
     ObjectNode out = Bench.obj();
     out.put("files", n);
     Path dir = Files.createDirectories(work.resolve("burst"));
-    // both watchers watch the same directory during the same burst
-    List<Watchers.Watcher> ws = List.of(Watchers.fs(), Watchers.jdk());
+    Watchers.gitRepo(dir);
+    // every watcher watches the same directory during the same burst
+    List<Watchers.Watcher> ws = List.of(Watchers.fs(), Watchers.fsSettleGitignore(), Watchers.jdk());
     List<Counter> counters = new ArrayList<>();
     List<AutoCloseable> handles = new ArrayList<>();
     try {

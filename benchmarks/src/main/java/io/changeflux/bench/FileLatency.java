@@ -29,7 +29,16 @@ final class FileLatency {
 
   static ObjectNode run(Path work, int events, long spacingMicros) throws Exception {
     List<Watchers.Watcher> ws =
-        List.of(Watchers.jdk(), Watchers.directoryWatcher(), Watchers.fs(), Watchers.poll());
+        List.of(
+            Watchers.jdk(),
+            Watchers.directoryWatcher(),
+            Watchers.fs(),
+            Watchers.fsSettleGitignore(),
+            Watchers.fsStable(),
+            Watchers.poll());
+    // every chunk directory lies in one git repository (for settle=vcs and gitignore=true)
+    Path repo = work.resolve("lat");
+    Watchers.gitRepo(repo);
     ObjectNode out = Bench.obj();
     out.put("events", events);
     out.put("spacingMicros", spacingMicros);
@@ -52,12 +61,15 @@ final class FileLatency {
       int chunk = 0;
       for (Watchers.Watcher w : order) {
         int n = events / CHUNKS;
-        Path dir = Files.createDirectories(work.resolve("lat-" + mode + "-" + chunk++));
+        Path dir = Files.createDirectories(repo.resolve("lat-" + mode + "-" + chunk++));
         int m = chunk(w, dir, mode, n, Math.max(50, n / 10), spacingMicros, hs.get(w.name()));
         missed.merge(w.name(), m, Integer::sum);
         Bench.deleteTree(dir);
       }
       ObjectNode byWatcher = out.putObject(mode);
+      Bench.log("%s: fs: settle+gitignore / fs: p50 %.2f, p99 %.2f", mode,
+          hs.get("fs: settle+gitignore").getValueAtPercentile(50) / (double) Math.max(1, hs.get("changeflux fs:").getValueAtPercentile(50)),
+          hs.get("fs: settle+gitignore").getValueAtPercentile(99) / (double) Math.max(1, hs.get("changeflux fs:").getValueAtPercentile(99)));
       for (Map.Entry<String, Histogram> e : hs.entrySet()) {
         ObjectNode p = Bench.percentiles(e.getValue());
         p.put("missed", missed.get(e.getKey()));
@@ -67,6 +79,7 @@ final class FileLatency {
             p.get("count").asLong(), p.get("missed").asInt());
       }
     }
+    Bench.deleteTree(repo);
     return out;
   }
 

@@ -26,13 +26,13 @@ import java.util.Set;
  * java -cp benchmarks/target/benchmarks.jar io.changeflux.bench.Report --render DIR   (report.md again from DIR/results.json)
  * </pre>
  *
- * Sections: jmh, latency, burst, scale, hashing, redis, nats, git, runwatch. The default profile
+ * Sections: jmh, latency, burst, scale, resume, hashing, redis, nats, git, runwatch, webhook. The default profile
  * is the quick one (under 10 minutes on 2 cores); {@code --full} runs longer rounds and hashes 1 GiB.
  */
 public final class Report {
 
   static final List<String> SECTIONS =
-      List.of("jmh", "latency", "burst", "scale", "hashing", "redis", "nats", "git", "runwatch");
+      List.of("jmh", "latency", "burst", "scale", "resume", "hashing", "redis", "nats", "git", "runwatch", "webhook");
 
   private Report() {}
 
@@ -144,6 +144,8 @@ public final class Report {
         return Burst.run(work, 100_000);
       case "scale":
         return Scale.run(work, 100_000, 10_000, full ? 5 : 2, full ? 15 : 9);
+      case "resume":
+        return Resume.run(work, full ? 100_000 : Integer.getInteger("resume.files", 100_000), 1_000, 1_000, full ? 5 : 3);
       case "hashing":
         return Hashing.run(work, full ? 1024 : 256, full ? 7 : 5);
       case "redis":
@@ -154,6 +156,8 @@ public final class Report {
         return GitLatency.run(work, full ? 300 : 100, 20);
       case "runwatch":
         return RunWatchLatency.run(work, full ? 50 : 20, 200);
+      case "webhook":
+        return WebhookThroughput.run(full ? 50_000 : 10_000, full ? 7 : 5, 32);
       default:
         throw new IllegalArgumentException("unknown section " + s + "; sections: " + SECTIONS);
     }

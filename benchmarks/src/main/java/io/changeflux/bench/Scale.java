@@ -2,7 +2,7 @@ package io.changeflux.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.changeflux.poll.internal.TreeScanner;
+import io.changeflux.files.TreeScanner;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,7 +21,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class Scale {
 
-  static final List<String> MODES = List.of("idle", "jdk", "dw", "fs", "fs-hash");
+  static final List<String> MODES = List.of("idle", "jdk", "dw", "fs", "fs-hash", "fs-settle-gitignore", "fs-confirm");
 
   private Scale() {}
 
@@ -46,6 +46,7 @@ final class Scale {
         }
       }
     }
+    Watchers.gitRepo(root); // for settle=vcs and gitignore=true
     ObjectNode out = Bench.obj();
     out.put("files", made);
     out.put("leafDirectories", dirCount);

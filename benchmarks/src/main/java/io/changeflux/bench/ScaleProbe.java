@@ -17,6 +17,9 @@ import java.util.Locale;
  * time from start to ready, heap used and RSS after a GC, and the peak RSS. Modes: {@code jdk}
  * (register every directory with the JDK WatchService), {@code dw} (directory-watcher alone, no
  * hashing), {@code fs} / {@code fs-hash} (changeflux fs: with hash=false / hash=true), {@code
+ * fs-native} / {@code fs-portable} (fs: on one engine), {@code
+ * fs-settle-gitignore} (settle=vcs and gitignore=true), {@code fs-confirm} (confirm=sha256: its
+ * baseline walk runs after ready), {@code
  * idle} (nothing: the JVM's own footprint).
  */
 public final class ScaleProbe {
@@ -39,8 +42,21 @@ public final class ScaleProbe {
       case "fs":
         handle = Watchers.changeflux("fs", "fs", "hash=false").start(root, (k, kind) -> {});
         break;
+      case "fs-native":
+        handle = Watchers.changeflux("fs", "fs", "engine=native").start(root, (k, kind) -> {});
+        break;
+      case "fs-portable":
+        handle = Watchers.changeflux("fs", "fs", "engine=portable").start(root, (k, kind) -> {});
+        break;
       case "fs-hash":
         handle = Watchers.changeflux("fs", "fs", "hash=true").start(root, (k, kind) -> {});
+        break;
+      case "fs-settle-gitignore":
+        handle = Watchers.changeflux("fs", "fs", "settle=vcs&gitignore=true").start(root, (k, kind) -> {});
+        break;
+      case "fs-confirm":
+        // ready does not wait for the baseline walk; the memory after GC includes what it kept so far
+        handle = Watchers.changeflux("fs", "fs", "confirm=sha256").start(root, (k, kind) -> {});
         break;
       case "idle":
         break;

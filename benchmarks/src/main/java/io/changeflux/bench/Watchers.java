@@ -61,6 +61,26 @@ final class Watchers {
     return changeflux("changeflux fs:", "fs", "");
   }
 
+  /** fs: with issue 13's filters on: settle=vcs and gitignore=true (the tree is a git repository). */
+  static Watcher fsSettleGitignore() {
+    return changeflux("fs: settle+gitignore", "fs", "settle=vcs&gitignore=true");
+  }
+
+  /** fs: with stable=50ms (adds the duration to every create and write by design). */
+  static Watcher fsStable() {
+    return changeflux("fs: stable=50ms", "fs", "stable=50ms");
+  }
+
+  /**
+   * Makes {@code dir} a git repository with a few ignore patterns (none matching the harnesses'
+   * files), so that settle=vcs looks at real markers and gitignore=true matches every event.
+   */
+  static void gitRepo(Path dir) throws java.io.IOException {
+    java.nio.file.Files.createDirectories(dir);
+    Bench.run(dir, "git", "init", "-q");
+    java.nio.file.Files.writeString(dir.resolve(".gitignore"), "*.log\nbuild/\n**/tmp/\n/target\n!keep.log\n");
+  }
+
   static Watcher poll() {
     return changeflux("changeflux poll: 100ms", "poll", "interval=100ms");
   }

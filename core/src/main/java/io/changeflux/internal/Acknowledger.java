@@ -1,6 +1,7 @@
 package io.changeflux.internal;
 
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
 import reactor.core.Scannable;
@@ -39,7 +40,7 @@ public final class Acknowledger<T> extends FluxOperator<T, T> {
 
   @Override
   @SuppressWarnings("rawtypes") // reactor-core declares it raw
-  public Object scanUnsafe(Scannable.Attr key) {
+  public @Nullable Object scanUnsafe(Scannable.Attr key) {
     if (key == Scannable.Attr.RUN_STYLE) {
       return Scannable.Attr.RunStyle.SYNC;
     }
@@ -49,6 +50,7 @@ public final class Acknowledger<T> extends FluxOperator<T, T> {
   static final class AckSubscriber<T> implements CoreSubscriber<T>, Subscription {
     final CoreSubscriber<? super T> actual;
     final Consumer<? super T> after;
+    @SuppressWarnings("NullAway.Init") // set in onSubscribe, before downstream can request or cancel
     Subscription s;
     boolean done;
     volatile boolean cancelled;

@@ -16,6 +16,15 @@ public final class Acks {
 
   private static final Logger log = LoggerFactory.getLogger(Acks.class);
 
+  /**
+   * Acknowledgement handles one key may hold in a merging operator before it stops requesting
+   * (and debounce closes its batch): at most this many messages are merged into one event.
+   */
+  public static final int KEY_BUDGET = 1_000;
+
+  /** Acknowledgement handles a merging operator holds in all before it stops requesting. */
+  public static final int BUDGET = 100_000;
+
   private Acks() {}
 
   /** Acknowledges one event; logs (never throws) when its handle fails. */

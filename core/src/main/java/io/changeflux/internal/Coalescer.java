@@ -3,6 +3,7 @@ package io.changeflux.internal;
 import io.changeflux.ChangeEvent;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicLongFieldUpdater;
+import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
 import reactor.core.Scannable;
@@ -14,37 +15,81 @@ import reactor.util.context.Context;
 /**
  * Coalescing backpressure: while downstream has not requested, pending events merge per key;
  * past {@code maxKeys} distinct keys everything pending becomes one OVERFLOW event. The upstream
- * is requested unbounded and never blocked longer than a map update. When nothing is pending and
- * downstream has demand, an event passes straight through without touching the map.
+ * is never blocked longer than a map update. When nothing is pending and downstream has demand, an
+ * event passes straight through without touching the map.
+ *
+ * <p>Upstream demand: in front of a push source (which sends regardless of demand) the upstream
+ * is requested unbounded; otherwise in bounded amounts ({@link #PREFETCH}, replenished as events
+ * arrive), and not at all while the events pending hold their acknowledgement budget ({@link
+ * PendingMap#atAckBudget()}), so a source that reads on demand reads no further than the
+ * consumer's progress allows.
  */
 public final class Coalescer extends FluxOperator<ChangeEvent, ChangeEvent> {
 
   /** The key of the OVERFLOW event that replaces pending events at the bound. */
   public static final String OVERFLOW_KEY = PendingMap.OVERFLOW_KEY;
 
-  private final int maxKeys;
+  /** Events requested from a bounded upstream at a time; replenished after three quarters arrived. */
+  public static final int PREFETCH = 256;
 
-  private Coalescer(Flux<ChangeEvent> source, int maxKeys) {
+  private final int maxKeys;
+  private final boolean unbounded;
+  private final int keyAckBudget;
+  private final int ackBudget;
+
+  private Coalescer(
+      Flux<ChangeEvent> source, int maxKeys, boolean unbounded, int keyAckBudget, int ackBudget) {
     super(source);
     this.maxKeys = maxKeys;
+    this.unbounded = unbounded;
+    this.keyAckBudget = keyAckBudget;
+    this.ackBudget = ackBudget;
   }
 
-  /** Applies coalescing with the given bound to {@code upstream}. */
+  /**
+   * Applies coalescing with the given bound to {@code upstream}, requesting it in bounded amounts
+   * within the default acknowledgement budgets.
+   */
   public static Flux<ChangeEvent> apply(Flux<ChangeEvent> upstream, int maxKeys) {
+    return apply(upstream, maxKeys, false, Acks.KEY_BUDGET, Acks.BUDGET);
+  }
+
+  /**
+   * Applies coalescing to {@code upstream}: requested unbounded when {@code unbounded} (a push
+   * source), else in bounded amounts within the given acknowledgement budgets.
+   */
+  public static Flux<ChangeEvent> apply(
+      Flux<ChangeEvent> upstream, int maxKeys, boolean unbounded, int keyAckBudget, int ackBudget) {
+    return apply(upstream, maxKeys, unbounded, keyAckBudget, ackBudget, false);
+  }
+
+  /**
+   * As {@link #apply(Flux, int, boolean, int, int)}; with {@code keepDeletions}, CREATED then
+   * DELETED of a key merges into a DELETED instead of cancelling out ({@link PendingMap#keepDeletions}).
+   */
+  public static Flux<ChangeEvent> apply(
+      Flux<ChangeEvent> upstream, int maxKeys, boolean unbounded, int keyAckBudget, int ackBudget, boolean keepDeletions) {
     if (maxKeys < 1) {
       throw new IllegalArgumentException("maxKeys must be at least 1, was " + maxKeys);
     }
-    return new Coalescer(upstream, maxKeys);
+    Coalescer c = new Coalescer(upstream, maxKeys, unbounded, keyAckBudget, ackBudget);
+    c.keepDeletions = keepDeletions;
+    return c;
   }
+
+  /** CREATED then DELETED gives DELETED (at-least-once sources), not nothing. */
+  private boolean keepDeletions;
 
   @Override
   public void subscribe(CoreSubscriber<? super ChangeEvent> actual) {
-    source.subscribe(new CoalesceSubscriber(actual, maxKeys));
+    CoalesceSubscriber s = new CoalesceSubscriber(actual, this);
+    PendingKeys.register(actual.currentContext(), () -> s.pendingCount); // read only when asked
+    source.subscribe(s);
   }
 
   @Override
   @SuppressWarnings("rawtypes") // reactor-core declares it raw
-  public Object scanUnsafe(Scannable.Attr key) {
+  public @Nullable Object scanUnsafe(Scannable.Attr key) {
     if (key == Scannable.Attr.RUN_STYLE) {
       return Scannable.Attr.RunStyle.SYNC;
     }
@@ -54,14 +99,23 @@ public final class Coalescer extends FluxOperator<ChangeEvent, ChangeEvent> {
   static final class CoalesceSubscriber implements CoreSubscriber<ChangeEvent>, Subscription {
     final CoreSubscriber<? super ChangeEvent> actual;
     final int maxKeys;
+    final boolean unbounded;
     /** Guarded by itself. */
-    final PendingMap pending = new PendingMap();
+    final PendingMap pending;
     /** pending.size(), published after every change (the fast path reads it without the lock). */
     volatile int pendingCount;
+    /** pending.atAckBudget(), published with pendingCount. */
+    volatile boolean atBudget;
 
+    /** Bounded upstream: events received since the last request. */
+    volatile long owed;
+    static final AtomicLongFieldUpdater<CoalesceSubscriber> OWED =
+        AtomicLongFieldUpdater.newUpdater(CoalesceSubscriber.class, "owed");
+
+    @SuppressWarnings("NullAway.Init") // set in onSubscribe, before downstream can request or cancel
     Subscription s;
     volatile boolean done;
-    Throwable error;
+    @Nullable Throwable error;
     volatile boolean cancelled;
 
     volatile long requested;
@@ -72,9 +126,15 @@ public final class Coalescer extends FluxOperator<ChangeEvent, ChangeEvent> {
     static final AtomicIntegerFieldUpdater<CoalesceSubscriber> WIP =
         AtomicIntegerFieldUpdater.newUpdater(CoalesceSubscriber.class, "wip");
 
-    CoalesceSubscriber(CoreSubscriber<? super ChangeEvent> actual, int maxKeys) {
+    CoalesceSubscriber(CoreSubscriber<? super ChangeEvent> actual, Coalescer parent) {
       this.actual = actual;
-      this.maxKeys = maxKeys;
+      this.maxKeys = parent.maxKeys;
+      this.unbounded = parent.unbounded;
+      this.pending =
+          parent.unbounded ? new PendingMap() : new PendingMap(parent.keyAckBudget, parent.ackBudget);
+      if (parent.keepDeletions) {
+        pending.keepDeletions();
+      }
     }
 
     @Override
@@ -88,8 +148,19 @@ public final class Coalescer extends FluxOperator<ChangeEvent, ChangeEvent> {
         this.s = s;
         actual.onSubscribe(this);
         if (!cancelled) {
-          s.request(Long.MAX_VALUE);
+          s.request(unbounded ? Long.MAX_VALUE : PREFETCH);
         }
+      }
+    }
+
+    /** Bounded upstream: requests what arrived since the last request, unless at budget. */
+    private void replenish() {
+      if (unbounded || atBudget || cancelled || owed < PREFETCH - PREFETCH / 4) {
+        return;
+      }
+      long n = OWED.getAndSet(this, 0);
+      if (n > 0) {
+        s.request(n);
       }
     }
 
@@ -102,6 +173,14 @@ public final class Coalescer extends FluxOperator<ChangeEvent, ChangeEvent> {
       if (cancelled) {
         return; // late events after cancel: nothing to keep them for
       }
+      if (!unbounded) {
+        OWED.incrementAndGet(this);
+      }
+      onNextCounted(e);
+      replenish();
+    }
+
+    private void onNextCounted(ChangeEvent e) {
       if (requested == Long.MAX_VALUE && pendingCount == 0 && wip == 0 && !cancelled) {
         // Unbounded demand and nothing pending: only this thread adds to the map, so it stays
         // empty; a drain that starts now finds nothing, and one that polled the last item before
@@ -137,6 +216,7 @@ public final class Coalescer extends FluxOperator<ChangeEvent, ChangeEvent> {
           pending.collapseToOverflow();
         }
         pendingCount = pending.size();
+        atBudget = pending.atAckBudget();
       }
     }
 
@@ -184,6 +264,7 @@ public final class Coalescer extends FluxOperator<ChangeEvent, ChangeEvent> {
       synchronized (pending) {
         pending.clear();
         pendingCount = 0;
+        atBudget = false;
       }
     }
 
@@ -209,6 +290,7 @@ public final class Coalescer extends FluxOperator<ChangeEvent, ChangeEvent> {
           synchronized (pending) {
             next = pending.poll();
             pendingCount = pending.size();
+            atBudget = pending.atAckBudget();
           }
           if (next == null) {
             break;
@@ -222,6 +304,9 @@ public final class Coalescer extends FluxOperator<ChangeEvent, ChangeEvent> {
         }
         if (emitted != 0 && r != Long.MAX_VALUE) {
           REQUESTED.addAndGet(this, -emitted);
+        }
+        if (emitted != 0) {
+          replenish(); // the budget may be free again
         }
         if (done) {
           boolean empty;

@@ -9,6 +9,7 @@ import java.nio.file.NoSuchFileException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
@@ -20,7 +21,8 @@ import reactor.core.scheduler.Scheduler;
  * SHA confirmation: resolves the current id of each CREATED/MODIFIED event on a blocking-capable
  * scheduler (at most {@code concurrency} at once), then decides in arrival order, so per-key order
  * holds: same id as the last one seen for the key → dropped (and acknowledged); otherwise emitted
- * with the id as {@code sha}. DELETED passes and forgets the key; OVERFLOW passes. A thing that
+ * with the id as {@code sha}; with no id seen for the key, the event's baseline header (the content
+ * when the source started) counts as the last. DELETED passes and forgets the key; OVERFLOW passes. A thing that
  * vanished becomes DELETED; one that cannot be read passes unchanged and is logged.
  */
 public final class Confirmer {
@@ -95,6 +97,9 @@ public final class Confirmer {
       return sha == null ? new Outcome(e, Status.VANISHED, null) : new Outcome(e, Status.HASHED, sha);
     } catch (NoSuchFileException | FileNotFoundException gone) {
       return new Outcome(e, Status.VANISHED, null);
+    } catch (java.io.InterruptedIOException cancelled) {
+      log.debug("confirm: resolving '{}' was interrupted (cancelled)", e.key());
+      return new Outcome(e, Status.UNREADABLE, null);
     } catch (ShaResolvers.NotApplicable na) {
       log.debug("confirm: nothing to resolve for '{}': {}", e.key(), na.getMessage());
       return new Outcome(e, Status.UNREADABLE, null);
@@ -114,9 +119,9 @@ public final class Confirmer {
   static final class Outcome {
     final ChangeEvent event;
     final Status status;
-    final String sha;
+    final @Nullable String sha;
 
-    Outcome(ChangeEvent event, Status status, String sha) {
+    Outcome(ChangeEvent event, Status status, @Nullable String sha) {
       this.event = event;
       this.status = status;
       this.sha = sha;
@@ -139,8 +144,14 @@ public final class Confirmer {
           };
     }
 
-    ChangeEvent decide(Outcome o) {
+    @Nullable ChangeEvent decide(Outcome o) {
       ChangeEvent e = o.event;
+      String baseline = e.headers().get(io.changeflux.ChangeOps.BASELINE_SHA_HEADER);
+      if (baseline != null) {
+        java.util.Map<String, String> h = new java.util.LinkedHashMap<>(e.headers());
+        h.remove(io.changeflux.ChangeOps.BASELINE_SHA_HEADER);
+        e = e.toBuilder().headers(h).build();
+      }
       switch (o.status) {
         case PASS:
           if (e.kind() == ChangeKind.DELETED) {
@@ -154,7 +165,10 @@ public final class Confirmer {
           return e;
         default:
           String previous = last.put(e.key(), o.sha);
-          if (o.sha.equals(previous)) {
+          if (previous == null) {
+            previous = baseline; // the content when the source started, if it says
+          }
+          if (java.util.Objects.equals(o.sha, previous)) { // HASHED: sha is never null
             Acks.ack(e);
             return null;
           }

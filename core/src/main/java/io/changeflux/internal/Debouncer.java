@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
 import reactor.core.Disposable;
@@ -25,23 +26,43 @@ import reactor.util.context.Context;
  * slow batch consumer); past {@code maxKeys} keys it collapses into one OVERFLOW event. Completion
  * and errors deliver the open batch first. Cancel drops the open batch without acknowledging it.
  *
+ * <p>Upstream is requested in bounded amounts ({@link #PREFETCH}, replenished as events arrive),
+ * never unbounded, so demand reaches a source that reads on demand (Redis Streams, JetStream).
+ * Events with acknowledgement handles count against a budget ({@link PendingMap#atAckBudget()}):
+ * a key that reaches its budget closes the open batch, and while the batch held is at budget
+ * nothing more is requested, so the handles held stay bounded however many messages wait at the
+ * broker. Events without handles never reach a budget: a push source is read as fast as it sends.
+ *
  * <p>One timer runs per open batch: it fires at the earliest possible deadline and, if events
  * arrived meanwhile, re-arms itself for the remaining quiet time, so an event costs a map update
  * and a clock read, never a timer.
  */
 public final class Debouncer extends FluxOperator<ChangeEvent, List<ChangeEvent>> {
 
+  /** Events requested from upstream at a time; replenished after three quarters arrived. */
+  public static final int PREFETCH = 256;
+
   private final long quietNanos;
   private final long maxWaitNanos;
   private final int maxKeys;
   private final Scheduler scheduler;
+  private final int keyAckBudget;
+  private final int ackBudget;
 
   private Debouncer(
-      Flux<ChangeEvent> source, Duration quiet, Duration maxWait, int maxKeys, Scheduler scheduler) {
+      Flux<ChangeEvent> source,
+      Duration quiet,
+      Duration maxWait,
+      int maxKeys,
+      int keyAckBudget,
+      int ackBudget,
+      Scheduler scheduler) {
     super(source);
     this.quietNanos = nanos(quiet);
     this.maxWaitNanos = nanos(maxWait);
     this.maxKeys = maxKeys;
+    this.keyAckBudget = keyAckBudget;
+    this.ackBudget = ackBudget;
     this.scheduler = scheduler;
   }
 
@@ -51,20 +72,34 @@ public final class Debouncer extends FluxOperator<ChangeEvent, List<ChangeEvent>
     return d.compareTo(Duration.ofNanos(cap)) >= 0 ? cap : d.toNanos();
   }
 
-  /** Applies debouncing to {@code upstream}; arguments are checked by the caller. */
+  /** Applies debouncing with the default acknowledgement budgets; arguments are checked by the caller. */
   public static Flux<List<ChangeEvent>> apply(
       Flux<ChangeEvent> upstream, Duration quiet, Duration maxWait, int maxKeys, Scheduler scheduler) {
-    return new Debouncer(upstream, quiet, maxWait, maxKeys, scheduler);
+    return apply(upstream, quiet, maxWait, maxKeys, Acks.KEY_BUDGET, Acks.BUDGET, scheduler);
+  }
+
+  /** Applies debouncing with the given acknowledgement budgets; arguments are checked by the caller. */
+  public static Flux<List<ChangeEvent>> apply(
+      Flux<ChangeEvent> upstream,
+      Duration quiet,
+      Duration maxWait,
+      int maxKeys,
+      int keyAckBudget,
+      int ackBudget,
+      Scheduler scheduler) {
+    return new Debouncer(upstream, quiet, maxWait, maxKeys, keyAckBudget, ackBudget, scheduler);
   }
 
   @Override
   public void subscribe(CoreSubscriber<? super List<ChangeEvent>> actual) {
-    source.subscribe(new DebounceSubscriber(actual, this));
+    DebounceSubscriber s = new DebounceSubscriber(actual, this);
+    PendingKeys.register(actual.currentContext(), s::pendingKeys); // read only when asked
+    source.subscribe(s);
   }
 
   @Override
   @SuppressWarnings("rawtypes") // reactor-core declares it raw
-  public Object scanUnsafe(Scannable.Attr key) {
+  public @Nullable Object scanUnsafe(Scannable.Attr key) {
     if (key == Scannable.Attr.RUN_ON) {
       return scheduler;
     }
@@ -86,18 +121,21 @@ public final class Debouncer extends FluxOperator<ChangeEvent, List<ChangeEvent>
     final Scheduler scheduler;
     final Scheduler.Worker worker;
 
+    @SuppressWarnings("NullAway.Init") // set in onSubscribe, before downstream can request or cancel
     Subscription s;
 
     // Guarded by `this`.
-    final PendingMap batch = new PendingMap();
+    final PendingMap batch;
+    /** Events received since the last request upstream. */
+    int consumed;
     int state = EMPTY;
     long openedAt;
     long lastAt;
     long generation;
-    Disposable timer;
+    @Nullable Disposable timer;
     long requested;
     boolean done;
-    Throwable error;
+    @Nullable Throwable error;
 
     volatile boolean cancelled;
 
@@ -112,11 +150,17 @@ public final class Debouncer extends FluxOperator<ChangeEvent, List<ChangeEvent>
       this.maxKeys = parent.maxKeys;
       this.scheduler = parent.scheduler;
       this.worker = scheduler.createWorker();
+      this.batch = new PendingMap(parent.keyAckBudget, parent.ackBudget);
     }
 
     @Override
     public Context currentContext() {
       return actual.currentContext();
+    }
+
+    /** Keys held in the batch (open, or closed and waiting for demand), for {@link PendingKeys}. */
+    synchronized int pendingKeys() {
+      return batch.size();
     }
 
     @Override
@@ -125,7 +169,7 @@ public final class Debouncer extends FluxOperator<ChangeEvent, List<ChangeEvent>
         this.s = s;
         actual.onSubscribe(this);
         if (!cancelled) {
-          s.request(Long.MAX_VALUE);
+          s.request(PREFETCH);
         }
       }
     }
@@ -134,10 +178,12 @@ public final class Debouncer extends FluxOperator<ChangeEvent, List<ChangeEvent>
     public void onNext(ChangeEvent e) {
       long now = scheduler.now(TimeUnit.NANOSECONDS);
       boolean ready;
+      int more;
       synchronized (this) {
         if (done || cancelled) {
           return;
         }
+        consumed++;
         boolean opened = false;
         if (state == EMPTY) {
           state = OPEN;
@@ -155,15 +201,36 @@ public final class Debouncer extends FluxOperator<ChangeEvent, List<ChangeEvent>
             batch.collapseToOverflow();
           }
         }
+        if (state == OPEN && batch.atAckBudget()) {
+          close(); // delivered sooner, so the handles it holds are acknowledged sooner
+        }
         if (opened && state == OPEN) {
           // last: a scheduler may run the task on this thread before schedule() returns
           arm(generation, Math.min(quiet, maxWait));
         }
         ready = state == READY;
+        more = replenish();
+      }
+      if (more > 0) {
+        s.request(more);
       }
       if (ready) {
         drain();
       }
+    }
+
+    /**
+     * How much to request upstream now: what arrived since the last request, once it is three
+     * quarters of {@link #PREFETCH} and the batch is under its acknowledgement budget. Holds the
+     * lock.
+     */
+    private int replenish() {
+      if (consumed < PREFETCH - PREFETCH / 4 || done || cancelled || batch.atAckBudget()) {
+        return 0;
+      }
+      int n = consumed;
+      consumed = 0;
+      return n;
     }
 
     /** OPEN → READY; the batch's timer is no longer needed. Holds the lock. */
@@ -267,6 +334,7 @@ public final class Debouncer extends FluxOperator<ChangeEvent, List<ChangeEvent>
         for (; ; ) {
           List<ChangeEvent> out = null;
           boolean terminate = false;
+          int more = 0;
           synchronized (this) {
             if (cancelled) {
               return;
@@ -280,12 +348,16 @@ public final class Debouncer extends FluxOperator<ChangeEvent, List<ChangeEvent>
                 if (requested != Long.MAX_VALUE) {
                   requested--;
                 }
+                more = replenish(); // the budget is free again
               }
             }
             if (out == null && done && batch.isEmpty()) {
               terminate = true;
               cancelled = true; // terminal: nothing runs after this
             }
+          }
+          if (more > 0) {
+            s.request(more);
           }
           if (out != null) {
             actual.onNext(out);

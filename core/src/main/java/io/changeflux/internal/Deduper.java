@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import reactor.core.scheduler.Scheduler;
 
 /**
@@ -112,9 +113,9 @@ public final class Deduper {
 
   static final class Seen {
     ChangeKind kind;
-    String sha;
+    @Nullable String sha;
     int payloadSize;
-    byte[] payload; // inline, or the payload's SHA-256
+    byte @Nullable [] payload; // inline, or the payload's SHA-256
     long time;
 
     Seen(ChangeEvent e, long time) {

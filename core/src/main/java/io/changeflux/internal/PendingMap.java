@@ -7,11 +7,18 @@ import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Pending events merged per key (the table of {@link Merging}), in order of each key's first
  * arrival. Merging does not build a new event per arrival: each key keeps a small accumulator, and
  * the merged event is built once, when it leaves. Not thread-safe: callers guard it.
+ *
+ * <p>Acknowledgement handles of merged-away events are kept as bare handles (never the events and
+ * their payloads) and counted: {@link #atAckBudget()} tells an operator reading from an
+ * at-least-once source to stop requesting until what it holds has been delivered, so the handles
+ * held stay within {@code keyAckBudget} per key (plus what was already requested) and {@code
+ * ackBudget} in all, whatever the message count.
  */
 public final class PendingMap {
 
@@ -19,17 +26,93 @@ public final class PendingMap {
   public static final String OVERFLOW_KEY = "";
 
   private final LinkedHashMap<String, Acc> map = new LinkedHashMap<>();
+  private final int keyAckBudget;
+  private final int ackBudget;
+  /** Handles held by every accumulator. */
+  private long heldAcks;
+  /** Accumulators holding at least {@link #keyAckBudget} handles. */
+  private int keysAtBudget;
+
+  /** A map without acknowledgement budget (for sources that need no acknowledgement). */
+  public PendingMap() {
+    this(Integer.MAX_VALUE, Integer.MAX_VALUE);
+  }
+
+  /**
+   * A map whose {@link #atAckBudget()} turns true once one key holds {@code keyAckBudget} handles
+   * or all keys together hold {@code ackBudget}.
+   */
+  public PendingMap(int keyAckBudget, int ackBudget) {
+    if (keyAckBudget < 1 || ackBudget < 1) {
+      throw new IllegalArgumentException("acknowledgement budgets must be at least 1");
+    }
+    this.keyAckBudget = keyAckBudget;
+    this.ackBudget = ackBudget;
+  }
+
+  /** Whether CREATED then DELETED stays a DELETED instead of cancelling out. */
+  private boolean keepDeletions;
+
+  /**
+   * Makes CREATED then DELETED of a key merge into a DELETED (carrying both handles) instead of
+   * cancelling out: for at-least-once sources, whose CREATED may be a re-delivery of one the
+   * consumer already has (a resume reports again what was never acknowledged), so dropping the
+   * pair would leave the consumer with a file that is gone.
+   */
+  public PendingMap keepDeletions() {
+    keepDeletions = true;
+    return this;
+  }
 
   /** Adds an event, merging it into its key's pending event; a pair that cancels out is acknowledged and removed. */
   public void add(ChangeEvent e) {
     String slot = Merging.slot(e);
     Acc acc = map.get(slot);
+    int handles = e.ackHandles();
     if (acc == null) {
-      map.put(slot, new Acc(e));
-    } else if (!acc.add(e)) {
-      map.remove(slot);
-      acc.ackAll();
+      acc = new Acc(e, keepDeletions);
+      map.put(slot, acc);
+      held(acc, 0, handles);
+    } else {
+      int before = acc.handles;
+      if (!acc.add(e)) {
+        map.remove(slot);
+        held(acc, before, -before);
+        acc.ackAll();
+      } else {
+        held(acc, before, handles);
+      }
     }
+  }
+
+  private void held(Acc acc, int before, int delta) {
+    if (delta == 0) {
+      return;
+    }
+    heldAcks += delta;
+    int after = before + delta;
+    if (before < keyAckBudget && after >= keyAckBudget) {
+      keysAtBudget++;
+    } else if (before >= keyAckBudget && after < keyAckBudget) {
+      keysAtBudget--;
+    }
+  }
+
+  private void removed(Acc acc) {
+    held(acc, acc.handles, -acc.handles);
+  }
+
+  /**
+   * Whether the handles held reached a budget: one key holds {@code keyAckBudget}, or all hold
+   * {@code ackBudget}. An operator then requests nothing more until events left.
+   */
+  public boolean atAckBudget() {
+    return keysAtBudget > 0 || heldAcks >= ackBudget;
+  }
+
+  /** Acknowledgement handles held in all. */
+  public long heldAcks() {
+    return heldAcks;
   }
 
   /** Distinct keys pending. */
@@ -52,27 +135,30 @@ public final class PendingMap {
       return;
     }
     long count = 0;
-    ChangeEvent.Builder b = null;
+    Acc first = map.values().iterator().next();
+    ChangeEvent.Builder b = ChangeEvent.builder(ChangeKind.OVERFLOW, OVERFLOW_KEY).source(first.last.source());
     for (Acc a : map.values()) {
       count += a.count;
-      if (b == null) {
-        b = ChangeEvent.builder(ChangeKind.OVERFLOW, OVERFLOW_KEY).source(a.last.source());
-      }
       a.acksInto(b);
     }
     map.clear();
+    heldAcks = 0;
+    keysAtBudget = 0;
     ChangeEvent overflow = b.count(Merging.saturate(count)).header("reason", "coalesce").build();
-    map.put(Merging.slot(overflow), new Acc(overflow));
+    Acc acc = new Acc(overflow);
+    map.put(Merging.slot(overflow), acc);
+    held(acc, 0, acc.handles);
   }
 
   /** Removes and returns the oldest pending event, or null. */
-  public ChangeEvent poll() {
+  public @Nullable ChangeEvent poll() {
     Iterator<Acc> it = map.values().iterator();
     if (!it.hasNext()) {
       return null;
     }
     Acc a = it.next();
     it.remove();
+    removed(a);
     return a.build();
   }
 
@@ -83,12 +169,16 @@ public final class PendingMap {
       out.add(a.build());
     }
     map.clear();
+    heldAcks = 0;
+    keysAtBudget = 0;
     return Collections.unmodifiableList(out);
   }
 
   /** Forgets everything pending, without acknowledging it (it was not handled). */
   public void clear() {
     map.clear();
+    heldAcks = 0;
+    keysAtBudget = 0;
   }
 
   /** One key's merged state. */
@@ -96,58 +186,91 @@ public final class PendingMap {
     ChangeKind kind;
     ChangeEvent last;
     long count;
-    /** Earlier events that carry acknowledgement handles (the last one carries its own). */
-    List<ChangeEvent> ackers;
+    /** Handles of this key in all (earlier events' and the last one's). */
+    int handles;
+    /**
+     * The handles of earlier events (the last one carries its own), gathered in a builder that is
+     * never built into an event of its own: the earlier events and their payloads are not kept.
+     */
+    ChangeEvent.@Nullable Builder earlier;
+    int earlierHandles;
+    /** Headers of earlier events (null when none had any): a rename's movedFrom outlives a write. */
+    java.util.@Nullable Map<String, String> headers;
+
+    /** CREATED then DELETED gives DELETED, not nothing. */
+    final boolean keepDeletions;
 
     Acc(ChangeEvent e) {
+      this(e, false);
+    }
+
+    Acc(ChangeEvent e, boolean keepDeletions) {
+      this.keepDeletions = keepDeletions;
       kind = e.kind();
       last = e;
       count = e.count();
+      handles = e.ackHandles();
     }
 
     /** Merges a later event; false when the key's changes cancel out. */
     boolean add(ChangeEvent e) {
-      ChangeKind k = Merging.kind(kind, e.kind());
+      ChangeKind k =
+          Merging.kind(
+              kind,
+              e.kind(),
+              last.headers().containsKey(Merging.REDELIVERED) || (headers != null && headers.containsKey(Merging.REDELIVERED)));
       if (last.acknowledgeable()) {
-        if (ackers == null) {
-          ackers = new ArrayList<>(2);
+        if (earlier == null) {
+          earlier = ChangeEvent.builder(ChangeKind.MODIFIED, OVERFLOW_KEY);
         }
-        ackers.add(last);
+        earlier.acksOf(last);
+        earlierHandles += last.ackHandles();
+      }
+      if (!last.headers().isEmpty()) {
+        if (headers == null) {
+          headers = new java.util.LinkedHashMap<>();
+        }
+        headers.putAll(last.headers());
       }
       last = e;
       count += e.count();
+      handles += e.ackHandles();
       if (k == null) {
-        return false;
+        if (!keepDeletions) {
+          return false;
+        }
+        k = ChangeKind.DELETED;
       }
       kind = k;
       return true;
     }
 
     void acksInto(ChangeEvent.Builder b) {
-      if (ackers != null) {
-        for (ChangeEvent x : ackers) {
-          b.acksOf(x);
-        }
+      if (earlier != null) {
+        b.acksOf(earlier.build());
       }
       b.acksOf(last);
     }
 
     void ackAll() {
-      if (ackers != null) {
-        Acks.ackAll(ackers);
+      if (earlier != null) {
+        Acks.ack(earlier.build());
       }
       Acks.ack(last);
     }
 
     ChangeEvent build() {
-      if (kind == last.kind() && count == last.count() && ackers == null) {
+      if (kind == last.kind() && count == last.count() && earlier == null) {
         return last;
       }
       ChangeEvent.Builder b = last.toBuilder().kind(kind).count(Merging.saturate(count));
-      if (ackers != null) {
-        for (ChangeEvent x : ackers) {
-          b.acksOf(x);
-        }
+      if (earlier != null) {
+        b.acksOf(earlier.build());
+      }
+      if (headers != null) {
+        java.util.Map<String, String> merged = new java.util.LinkedHashMap<>(headers);
+        merged.putAll(last.headers());
+        b.headers(merged);
       }
       return b.build();
     }

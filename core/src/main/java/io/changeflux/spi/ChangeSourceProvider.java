@@ -20,34 +20,70 @@ import java.util.Set;
  */
 public interface ChangeSourceProvider {
 
-  /** The main scheme, such as {@code fs}. */
+  /**
+   * The main scheme, such as {@code fs}.
+   *
+   * @return the lower-case scheme, without the colon
+   */
   String scheme();
 
-  /** Every scheme this provider serves (such as {@code redis} and {@code rediss}). */
+  /**
+   * Every scheme this provider serves (such as {@code redis} and {@code rediss}).
+   *
+   * @return the lower-case schemes; by default the main one only
+   */
   default Set<String> schemes() {
     return Set.of(scheme());
   }
 
-  /** How a URI of this scheme looks, such as {@code fs:PATH}. */
+  /**
+   * How a URI of this scheme looks, such as {@code fs:PATH}.
+   *
+   * @return a short usage pattern for help output; by default {@code SCHEME:TARGET}
+   */
   default String usage() {
     return scheme() + ":TARGET";
   }
 
-  /** One line saying what the backend watches. */
+  /**
+   * One line saying what the backend watches.
+   *
+   * @return the description shown by help and the option tables
+   */
   String description();
 
-  /** The options this backend accepts, besides the pipeline's (which every scheme accepts). */
+  /**
+   * The options this backend accepts, besides the pipeline's (which every scheme accepts).
+   *
+   * @return the backend's option specs; the same list on every call
+   */
   List<OptionSpec<?>> options();
 
-  /** Makes a source; nothing is opened until subscription. */
+  /**
+   * Makes a source; nothing is opened until subscription.
+   *
+   * @param options the options, validated against {@link #options()} and the pipeline's
+   * @return a raw source, without pipeline stages (core applies them)
+   * @throws ChangeSourceException for bad configuration; the message shows no secret
+   */
   ChangeSource create(SourceOptions options);
 
-  /** Whether {@link #createSink} is supported. */
+  /**
+   * Whether {@link #createSink} is supported.
+   *
+   * @return {@code true} when {@link #createSink} makes sinks; by default {@code false}
+   */
   default boolean supportsSink() {
     return false;
   }
 
-  /** Makes a sink that publishes events to this backend. */
+  /**
+   * Makes a sink that publishes events to this backend.
+   *
+   * @param options the sink's options, validated against {@link #options()}
+   * @return a sink; nothing is connected until it publishes
+   * @throws ChangeSourceException by default, and for bad configuration
+   */
   default ChangeSink createSink(SourceOptions options) {
     throw new ChangeSourceException(
         options.redacted() + ": scheme '" + options.scheme() + "' cannot publish events");

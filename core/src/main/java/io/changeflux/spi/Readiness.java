@@ -16,7 +16,11 @@ public final class Readiness {
 
   private Readiness() {}
 
-  /** Runs the subscriber's readiness callback, if it gave one. */
+  /**
+   * Runs the subscriber's readiness callback, if it gave one.
+   *
+   * @param context the subscription's context; the callback runs on the calling thread
+   */
   public static void signal(ContextView context) {
     context.<Runnable>getOrEmpty(KEY).ifPresent(Runnable::run);
   }

@@ -71,6 +71,26 @@ class PendingMapTest {
   }
 
   @Test
+  void withKeepDeletionsCreatedThenDeletedStaysADeletionCarryingBothHandles() {
+    PendingMap pending = new PendingMap().keepDeletions();
+    List<String> acks = new CopyOnWriteArrayList<>();
+    pending.add(ChangeEvent.builder(ChangeKind.CREATED, "a/b?c").onAck(() -> acks.add("created")).build());
+    pending.add(ChangeEvent.builder(ChangeKind.DELETED, "a/b?c").onAck(() -> acks.add("deleted")).build());
+    assertThat(acks).as("nothing acknowledged by the merge").isEmpty();
+    ChangeEvent d = pending.poll();
+    assertThat(d.kind()).isEqualTo(ChangeKind.DELETED);
+    assertThat(d.count()).isEqualTo(2);
+    d.ack();
+    assertThat(acks).containsExactlyInAnyOrder("created", "deleted");
+    // without it the pair cancels out, acknowledged at once
+    PendingMap plain = new PendingMap();
+    plain.add(ChangeEvent.builder(ChangeKind.CREATED, "k").onAck(() -> acks.add("c2")).build());
+    plain.add(ChangeEvent.builder(ChangeKind.DELETED, "k").onAck(() -> acks.add("d2")).build());
+    assertThat(plain.size()).isZero();
+    assertThat(acks).contains("c2", "d2");
+  }
+
+  @Test
   void overflowCollapseSumsCountsAndKeepsEveryHandle() {
     PendingMap pending = new PendingMap();
     List<String> acks = new CopyOnWriteArrayList<>();

@@ -3,4 +3,7 @@
  * rescan after any loss and a polling fallback. Found through {@link
  * io.changeflux.spi.ChangeSourceProvider}; open it with {@code ChangeSources.open("fs:/srv")}.
  */
+@NullMarked
 package io.changeflux.fs;
+
+import org.jspecify.annotations.NullMarked;

@@ -48,7 +48,7 @@ public final class NatsProvider implements ChangeSourceProvider {
   public ChangeSource create(SourceOptions options) {
     NatsConfig cfg = NatsConfig.of(options).forSource();
     if (cfg.jetStream()) {
-      return () -> PullLoop.events(cfg);
+      return PullLoop.source(cfg);
     }
     return () -> CoreSession.events(cfg);
   }

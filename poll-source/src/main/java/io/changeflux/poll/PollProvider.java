@@ -1,20 +1,27 @@
 package io.changeflux.poll;
 
+import org.jspecify.annotations.Nullable;
+
 import io.changeflux.ChangeEvent;
-import io.changeflux.ChangeOps;
 import io.changeflux.ChangePipeline;
 import io.changeflux.ChangeSource;
 import io.changeflux.ChangeSourceException;
+import io.changeflux.Delivery;
 import io.changeflux.OptionSpec;
+import io.changeflux.ShaResolver;
+import io.changeflux.ShaResolvers;
 import io.changeflux.SourceOptions;
 import io.changeflux.poll.internal.DirectoryPoller;
-import io.changeflux.poll.internal.PollConfig;
 import io.changeflux.spi.ChangeSourceProvider;
 import io.changeflux.spi.Readiness;
+import io.changeflux.state.StateFlux;
+import io.changeflux.state.StateOptions;
+import io.changeflux.state.StateStore;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.FluxSink;
@@ -53,6 +60,13 @@ public final class PollProvider implements ChangeSourceProvider {
       OptionSpec.bool(
           "awaitRoot", false, "when the root is missing or deleted, wait for it instead of failing");
 
+  /** Leave out the files git ignores. */
+  public static final OptionSpec<Boolean> GITIGNORE =
+      OptionSpec.bool(
+          "gitignore",
+          false,
+          "leave out files ignored by .gitignore (nested), .ignore and .git/info/exclude, re-read when they change; also .git/");
+
   @Override
   public String scheme() {
     return "poll";
@@ -70,13 +84,16 @@ public final class PollProvider implements ChangeSourceProvider {
 
   @Override
   public List<OptionSpec<?>> options() {
-    return List.of(INTERVAL, COMPARE, RECURSIVE, INITIAL, FOLLOW_LINKS, AWAIT_ROOT);
+    List<OptionSpec<?>> all =
+        new ArrayList<>(List.of(INTERVAL, COMPARE, RECURSIVE, INITIAL, FOLLOW_LINKS, AWAIT_ROOT, GITIGNORE));
+    all.addAll(StateOptions.OPTIONS);
+    return List.copyOf(all);
   }
 
   @Override
   public ChangeSource create(SourceOptions options) {
-    Path root = root(options, options.get(AWAIT_ROOT));
-    Duration interval = options.get(INTERVAL);
+    Path root = root(options, options.require(AWAIT_ROOT));
+    Duration interval = options.require(INTERVAL);
     if (interval.isZero() || interval.isNegative()) {
       throw new ChangeSourceException(
           options.redacted() + ": option 'interval' must be positive, was " + interval, "interval", null);
@@ -87,18 +104,73 @@ public final class PollProvider implements ChangeSourceProvider {
             options.redacted(),
             interval,
             "content".equals(options.get(COMPARE)),
-            options.get(RECURSIVE),
-            options.get(FOLLOW_LINKS),
-            options.get(INITIAL),
-            options.get(AWAIT_ROOT));
-    int maxKeys = options.get(ChangePipeline.COALESCE);
-    return () -> flux(config, maxKeys);
+            options.require(RECURSIVE),
+            options.require(FOLLOW_LINKS),
+            options.require(INITIAL),
+            options.require(AWAIT_ROOT),
+            options.require(GITIGNORE),
+            "sha256".equals(options.get(ChangePipeline.CONFIRM)));
+    StateStore.Spec state = StateStore.spec(options);
+    ShaResolver content = ShaResolvers.fileSha256(root, config.followLinks());
+    if (state == null) {
+      return new ChangeSource() {
+        @Override
+        public Flux<ChangeEvent> events() {
+          return flux(config);
+        }
+
+        /** Files below the root, following links only with {@code followLinks}, never out of it. */
+        @Override
+        public ShaResolver contentSha() {
+          return content;
+        }
+      };
+    }
+    state.refuseInside(root);
+    return new ChangeSource() {
+      @Override
+      public Flux<ChangeEvent> events() {
+        return StateFlux.merged(flux(config, state));
+      }
+
+      /** With {@code state=}: at least once, acknowledged, never coalesced into OVERFLOW. */
+      @Override
+      public Delivery delivery() {
+        return Delivery.PULL;
+      }
+
+      /** Files below the root, following links only with {@code followLinks}, never out of it. */
+      @Override
+      public ShaResolver contentSha() {
+        return content;
+      }
+    };
+  }
+
+  /**
+   * The kind a state file of a directory tree records: the same for {@code fs:} and {@code poll:},
+   * so that switching the backend of one tree keeps its state.
+   */
+  public static final String STATE_KIND = "files";
+
+  /**
+   * The identity a state file of this root records: the scheme and the absolute root, so a file
+   * written for another directory is never trusted.
+   *
+   * @param root the absolute, normalised root
+   * @return the root identity to give {@link io.changeflux.state.StateStore.Spec#open}
+   */
+  public static String stateRoot(Path root) {
+    return root.toString();
   }
 
   /**
    * The absolute, normalised root a URI names; a missing root is an error unless awaited.
    *
    * @throws ChangeSourceException naming the path when it is empty, malformed or missing
+   * @param options the source's options; the target is the path, percent-decoded
+   * @param awaitRoot whether a root that does not exist yet is accepted ({@code awaitRoot=true})
+   * @return the root
    */
   public static Path root(SourceOptions options, boolean awaitRoot) {
     String target = options.targetDecoded();
@@ -119,17 +191,48 @@ public final class PollProvider implements ChangeSourceProvider {
     return root;
   }
 
-  /** The events of one polled directory, coalesced for slow subscribers. */
-  public static Flux<ChangeEvent> flux(PollConfig config, int maxKeys) {
+  /**
+   * The raw events of one polled directory, a push source: {@link io.changeflux.ChangeSources#open}
+   * coalesces behind it with the {@code coalesce} bound.
+   *
+   * @param config what to poll, how often and how
+   * @return a cold stream: each subscription starts its own poller thread, released at cancel
+   */
+  public static Flux<ChangeEvent> flux(PollConfig config) {
+    return flux(config, null);
+  }
+
+  /**
+   * The raw events of one polled directory resuming from (and recording into) the state file
+   * {@code state} names; null: no state.
+   */
+  static Flux<ChangeEvent> flux(PollConfig config, StateStore.@Nullable Spec state) {
     return Flux.<ChangeEvent>create(
             sink -> {
+              StateStore store;
+              try {
+                store = state == null ? null : state.open(STATE_KIND, stateRoot(config.root()));
+              } catch (ChangeSourceException e) {
+                sink.error(e);
+                return;
+              }
               DirectoryPoller poller =
                   new DirectoryPoller(
-                      config, sink::next, sink::error, () -> Readiness.signal(sink.contextView()));
-              sink.onDispose(poller::cancel);
+                      config,
+                      sink::next,
+                      sink::error,
+                      () -> Readiness.signal(sink.contextView()),
+                      store,
+                      sink.contextView());
+              sink.onDispose(
+                  () -> {
+                    poller.cancel();
+                    if (store != null) {
+                      store.close();
+                    }
+                  });
               poller.start(null);
             },
-            FluxSink.OverflowStrategy.BUFFER)
-        .transform(ChangeOps.coalesce(maxKeys));
+            FluxSink.OverflowStrategy.BUFFER);
   }
 }

@@ -29,12 +29,29 @@ public final class PollSource {
 
   private PollSource() {}
 
-  /** Polls {@code value} every {@code interval}; events have the key {@code value}. */
+  /**
+   * Polls {@code value} every {@code interval}; events have the key {@code value}.
+   *
+   * @param value gives the current value, or null when there is none; called on the poller's
+   *     thread, so it may block
+   * @param interval the time between calls; more than zero
+   * @return a cold source: each subscription polls on its own
+   * @throws IllegalArgumentException if {@code interval} is not positive
+   */
   public static ChangeSource value(Callable<String> value, Duration interval) {
     return value("value", value, interval);
   }
 
-  /** Polls {@code value} every {@code interval}; events have the given key. */
+  /**
+   * Polls {@code value} every {@code interval}; events have the given key.
+   *
+   * @param key the key of every event
+   * @param value gives the current value, or null when there is none; called on the poller's
+   *     thread, so it may block
+   * @param interval the time between calls; more than zero
+   * @return a cold source: each subscription polls on its own
+   * @throws IllegalArgumentException if {@code interval} is null or not positive
+   */
   public static ChangeSource value(String key, Callable<String> value, Duration interval) {
     if (interval == null || interval.isNegative() || interval.isZero()) {
       throw new IllegalArgumentException("interval must be positive, was " + interval);

@@ -6,7 +6,8 @@ import static org.awaitility.Awaitility.await;
 import io.changeflux.ChangeEvent;
 import io.changeflux.ChangeKind;
 import io.changeflux.ChangeSources;
-import io.changeflux.poll.internal.Hashing;
+import io.changeflux.ShaResolvers;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -46,11 +47,11 @@ class ValuePollingTest {
       ChangeEvent e = got.get(0);
       assertThat(e.kind()).isEqualTo(ChangeKind.MODIFIED);
       assertThat(e.key()).isEqualTo("ref");
-      assertThat(e.sha()).contains(Hashing.sha256("v2"));
+      assertThat(e.sha()).contains(ShaResolvers.sha256("v2".getBytes(StandardCharsets.UTF_8)));
       assertThat(e.sha()).contains("fb04dcb6970e4c3d1873de51fd5a50d7bb46b3383113602665c350ec40b5f990"); // printf v2 | sha256sum
       value.set("v3");
       await().atMost(Duration.ofSeconds(10)).until(() -> got.size() == 2);
-      assertThat(got.get(1).sha()).contains(Hashing.sha256("v3"));
+      assertThat(got.get(1).sha()).contains(ShaResolvers.sha256("v3".getBytes(StandardCharsets.UTF_8)));
     } finally {
       d.dispose();
     }
@@ -76,7 +77,7 @@ class ValuePollingTest {
     try {
       await().atMost(Duration.ofSeconds(10)).until(() -> got.size() == 1);
       assertThat(got.get(0).key()).isEqualTo("value");
-      assertThat(got.get(0).sha()).contains(Hashing.sha256("b"));
+      assertThat(got.get(0).sha()).contains(ShaResolvers.sha256("b".getBytes(StandardCharsets.UTF_8)));
       assertThat(error.get()).isNull();
     } finally {
       d.dispose();
@@ -95,5 +96,37 @@ class ValuePollingTest {
         .during(Duration.ofMillis(300))
         .atMost(Duration.ofSeconds(2))
         .until(() -> calls.get() <= after + 1);
+  }
+
+  @Test
+  void anErrorFromTheValueEndsTheStreamWithOnErrorAndStopsThePoller() {
+    for (Error thrown : new Error[] {new StackOverflowError("deep"), new AssertionError("broken invariant")}) {
+      AtomicInteger calls = new AtomicInteger();
+      reactor.test.StepVerifier.create(
+              PollSource.value(
+                      "boom",
+                      () -> {
+                        if (calls.incrementAndGet() == 3) {
+                          throw thrown;
+                        }
+                        return "v";
+                      },
+                      Duration.ofMillis(20))
+                  .events())
+          .expectErrorSatisfies(
+              e -> {
+                assertThat(e).isInstanceOf(io.changeflux.ChangeSourceException.class).hasCause(thrown);
+                assertThat(e.getMessage()).contains("poll:value:boom");
+              })
+          .verify(Duration.ofSeconds(30));
+      int stoppedAt = calls.get();
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(
+              () ->
+                  assertThat(Thread.getAllStackTraces().keySet())
+                      .noneMatch(t -> t.isAlive() && t.getName().startsWith("changeflux-poll-value")));
+      assertThat(calls.get()).isEqualTo(stoppedAt).isEqualTo(3);
+    }
   }
 }

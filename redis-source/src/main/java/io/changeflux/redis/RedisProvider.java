@@ -58,7 +58,7 @@ public final class RedisProvider implements ChangeSourceProvider {
   /** The consumer name. */
   public static final OptionSpec<String> CONSUMER =
       OptionSpec.string(
-          "consumer", null, "with stream: this reader's consumer name (default: the host name)");
+          "consumer", null, "with stream: this reader's consumer name (default: host-pid-random, logged at start)");
 
   /** Where a new group starts. */
   public static final OptionSpec<String> START =
@@ -90,6 +90,13 @@ public final class RedisProvider implements ChangeSourceProvider {
   public static final OptionSpec<Integer> MAX_LEN =
       OptionSpec.integer(
           "maxLen", null, 1, Integer.MAX_VALUE, "sink with stream: trim to about this many entries (XADD MAXLEN ~)");
+
+  /** How long the sink remembers an idempotency key to drop a repeated XADD. */
+  public static final OptionSpec<Duration> DUPLICATE_WINDOW =
+      OptionSpec.duration(
+          "duplicateWindow",
+          "2m",
+          "sink with stream: an event published again within this time is stored once (idempotent XADD); 0 = plain XADD");
 
   /** ACL user name. */
   public static final OptionSpec<String> USER =
@@ -155,6 +162,7 @@ public final class RedisProvider implements ChangeSourceProvider {
           BATCH,
           ACK,
           MAX_LEN,
+          DUPLICATE_WINDOW,
           USER,
           PASSWORD,
           TIMEOUT,

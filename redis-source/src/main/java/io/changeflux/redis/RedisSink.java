@@ -8,6 +8,7 @@ import io.changeflux.SourceOptions;
 import io.changeflux.redis.internal.RedisSettings;
 import io.changeflux.redis.internal.SinkSession;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -28,7 +29,7 @@ import reactor.core.publisher.Mono;
 public final class RedisSink implements ChangeSink {
 
   private final RedisSettings settings;
-  private final String channel;
+  private final @Nullable String channel;
 
   private RedisSink(RedisSettings settings) {
     this.settings = settings;
@@ -58,13 +59,27 @@ public final class RedisSink implements ChangeSink {
     }
   }
 
-  /** A sink for a {@code redis://} or {@code rediss://} URI with one channel or a stream. */
+  /**
+   * A sink for a {@code redis://} or {@code rediss://} URI with one channel or a stream.
+   *
+   * @param uri the sink URI, such as {@code redis://host/0?channels=events} or {@code
+   *     ?stream=NAME}; validated here
+   * @return the sink; each {@link #publish} opens its own connection
+   * @throws io.changeflux.ChangeSourceException on a bad URI or option, or without exactly one
+   *     channel or a stream
+   */
   public static RedisSink create(String uri) {
     SourceOptions o = SourceOptions.parse(uri);
     return create(o.validate(ChangeSources.options(new RedisProvider())));
   }
 
-  /** A sink for validated options. */
+  /**
+   * A sink for validated options.
+   *
+   * @param options options of the {@code redis} or {@code rediss} scheme, already validated
+   * @return the sink; each {@link #publish} opens its own connection
+   * @throws io.changeflux.ChangeSourceException without exactly one channel or a stream
+   */
   public static RedisSink create(SourceOptions options) {
     return new RedisSink(RedisSettings.of(options));
   }

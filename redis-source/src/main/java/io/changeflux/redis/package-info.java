@@ -3,4 +3,7 @@
  * keyspace notifications and Streams with consumer groups as a source, and {@link
  * io.changeflux.redis.RedisSink} to publish. Found through {@link io.changeflux.redis.RedisProvider}.
  */
+@NullMarked
 package io.changeflux.redis;
+
+import org.jspecify.annotations.NullMarked;

@@ -52,6 +52,7 @@ class RedisBackpressureTest {
         assertThat(ready.await(20, TimeUnit.SECONDS)).isTrue();
         long heapBefore = usedHeapAfterGc();
         publish(server.port(), MESSAGES, 512);
+        awaitSubscriberOutputDrained(server.port());
         long heapStalled = usedHeapAfterGc();
         // 200k messages of 512 bytes held as events would be well over 100 MB.
         assertThat(heapStalled - heapBefore).as("heap growth while stalled").isLessThan(64L << 20);
@@ -103,6 +104,7 @@ class RedisBackpressureTest {
         publish(server.port(), 1, 512);
         assertThat(inOnNext.await(20, TimeUnit.SECONDS)).isTrue();
         publish(server.port(), MESSAGES, 512);
+        awaitSubscriberOutputDrained(server.port());
         long heapBlocked = usedHeapAfterGc();
         assertThat(heapBlocked - heapBefore).as("heap growth while blocked in onNext").isLessThan(64L << 20);
         release.countDown();
@@ -116,6 +118,41 @@ class RedisBackpressureTest {
         d.dispose();
       }
     }
+  }
+
+  /**
+   * Waits until Redis holds nothing more for the pattern subscriber (its output buffer, {@code
+   * omem}, is empty three polls running): every message has then left the server, so what the
+   * test measures and counts is what the source took in while the consumer was stalled, not a
+   * race between the last messages in flight and the release.
+   */
+  static void awaitSubscriberOutputDrained(int port) {
+    RedisClient c = RedisClient.create("redis://127.0.0.1:" + port);
+    try (StatefulRedisConnection<String, String> conn = c.connect()) {
+      int[] emptyPolls = {0};
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(50))
+          .until(
+              () -> {
+                List<String> subscribers =
+                    conn.sync().clientList().lines().filter(l -> l.contains(" psub=1")).toList();
+                long omem = subscribers.stream().mapToLong(RedisBackpressureTest::omem).sum();
+                emptyPolls[0] = !subscribers.isEmpty() && omem == 0 ? emptyPolls[0] + 1 : 0;
+                return emptyPolls[0] >= 3;
+              });
+    } finally {
+      c.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+    }
+  }
+
+  static long omem(String clientListLine) {
+    for (String field : clientListLine.split(" ")) {
+      if (field.startsWith("omem=")) {
+        return Long.parseLong(field.substring(5));
+      }
+    }
+    throw new AssertionError("no omem in CLIENT LIST line: " + clientListLine);
   }
 
   static long usedHeapAfterGc() {

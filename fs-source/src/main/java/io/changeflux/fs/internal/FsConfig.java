@@ -15,6 +15,10 @@ import java.time.Duration;
  * @param pollInterval the fallback's poll interval
  * @param followLinks follow symbolic links to directories
  * @param awaitRoot wait for a missing or deleted root instead of failing
+ * @param file the root is one file ({@code fs:FILE}), watched through its directory
+ * @param stable hold CREATED/MODIFIED until size and mtime are unchanged this long; zero: off
+ * @param engine {@code auto}, {@code native} (inotify read directly) or {@code portable}
+ *     (directory-watcher)
  */
 public record FsConfig(
     Path root,
@@ -25,4 +29,24 @@ public record FsConfig(
     String fallback,
     Duration pollInterval,
     boolean followLinks,
-    boolean awaitRoot) {}
+    boolean awaitRoot,
+    boolean file,
+    Duration stable,
+    String engine) {
+
+  /** A config with {@code engine=auto}. */
+  public FsConfig(
+      Path root,
+      String source,
+      boolean recursive,
+      boolean initial,
+      boolean hash,
+      String fallback,
+      Duration pollInterval,
+      boolean followLinks,
+      boolean awaitRoot,
+      boolean file,
+      Duration stable) {
+    this(root, source, recursive, initial, hash, fallback, pollInterval, followLinks, awaitRoot, file, stable, "auto");
+  }
+}

@@ -3,113 +3,144 @@ package io.changeflux.fs.internal;
 import io.changeflux.ChangeEvent;
 import io.changeflux.ChangeKind;
 import io.changeflux.ChangeSourceException;
-import io.changeflux.poll.internal.DirectoryPoller;
-import io.changeflux.poll.internal.FileState;
-import io.changeflux.poll.internal.PollConfig;
-import io.changeflux.poll.internal.TreeScanner;
+import io.changeflux.IdempotencyKey;
+import io.changeflux.files.FileState;
+import io.changeflux.files.TreeScanner;
+import io.changeflux.poll.PollConfig;
+import io.changeflux.poll.TreePoller;
+import io.changeflux.spi.HealthReport;
 import io.changeflux.spi.Readiness;
+import io.changeflux.state.StateEntry;
+import io.changeflux.state.StateStore;
 import io.methvin.watcher.DirectoryChangeEvent;
-import io.methvin.watcher.DirectoryChangeListener;
-import io.methvin.watcher.DirectoryWatcher;
-import io.methvin.watcher.visitor.FileTreeVisitor;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.SortedMap;
 import java.util.TreeMap;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Predicate;
+import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.FluxSink;
 
 /**
- * One subscription's watch: directory-watcher's thread hands raw events to a bounded queue, and
- * this watch's own thread turns them into {@link ChangeEvent}s against the last known state of the
- * tree (path → size + mtime).
+ * One subscription's watch: a small state machine over three parts with one job each — the
+ * {@link NativeWatch} (directory-watcher and its workarounds), the {@link TreeState} (what was
+ * reported: entries by key, directories by identity) and the {@link RootGuard} (the root missing,
+ * moved or deleted).
  *
- * <p>Overflow is safe whatever the library does: a full hand-off queue, an OVERFLOW event, or any
- * exception the library reports (directory-watcher 0.19.1 turns the kernel's OVERFLOW into a
- * NullPointerException in {@code onException}) sets one flag; the watch thread then emits one
- * OVERFLOW event, rescans the tree, re-registers watches if directories appeared unseen, and emits
- * CREATED/MODIFIED/DELETED for every difference from the last known state.
+ * <pre>
+ *   NATIVE ──events lost / new or re-created directories──▶ RESCAN ──▶ NATIVE
+ *   NATIVE ──root gone, replaced, watcher ended──▶ ROOT ──▶ NATIVE | POLL | FAILED
+ *   NATIVE ──watch limit reached──▶ POLL (from the last known state) | FAILED (fallback=none)
+ * </pre>
+ *
+ * <p>A rescan emits one OVERFLOW when events were lost, diffs the tree against the last reported
+ * state, and restarts the watcher when any directory of the tree is not registered as that same
+ * directory (new, or deleted and re-created under the same name, its events lost), scanning again
+ * after the restart so that nothing created before the new watches is missed.
  */
 public final class FsWatch {
 
   private static final Logger log = LoggerFactory.getLogger(FsWatch.class);
-  private static final Logger dwLog = LoggerFactory.getLogger(DirectoryWatcher.class);
   private static final AtomicInteger IDS = new AtomicInteger();
 
-  /** Capacity of the hand-off queue between directory-watcher's thread and this watch's thread. */
-  static final int QUEUE_CAPACITY = 16_384;
-
-  private static final boolean LINUX =
-      System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux");
-  private static final int LISTING_WALK = 1;
-  private static final int REGISTRATION_WALK = 2;
-  private static final long ROOT_CHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
-
-  /** Test hook: native watching of a root for which this returns true fails at start. */
-  static volatile Predicate<Path> failNativeStart = p -> false;
-
-  /**
-   * Test hook: registering a watch on a directory for which this returns true fails as if the
-   * inotify watch limit were reached.
-   */
-  static volatile Predicate<Path> failRegister = p -> false;
-
-  /** Test hook: runs on the watcher thread before each hand-off (to hold the thread up). */
-  static volatile Runnable beforeHandOff;
+  private enum Mode {
+    NATIVE,
+    RESCAN,
+    ROOT,
+    POLL,
+    FAILED
+  }
 
   private final FsConfig config;
   private final FluxSink<ChangeEvent> sink;
+  private final Consumer<ChangeEvent> out;
   private final TreeScanner scanner;
-  private final BlockingQueue<Raw> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
-  private final AtomicBoolean overflow = new AtomicBoolean();
-  // A followed link to a directory appeared: rescan (and re-register) without announcing a loss.
-  private boolean rescan;
-  private final AtomicInteger generation = new AtomicInteger();
+  private final TreeState tree = new TreeState();
+  private final WatchEngine nativeWatch;
+  private final RootGuard rootGuard;
   private final int id = IDS.incrementAndGet();
+  /** With {@code state=}: records acknowledged events, and what was acknowledged before; else null. */
+  private final @Nullable StateStore store;
   private final Thread thread;
   private volatile boolean cancelled;
-  private volatile Throwable nativeBroken;
-  private volatile boolean watcherEnded;
-  private volatile DirectoryWatcher watcher;
-  private volatile DirectoryPoller poller;
-  private TreeMap<String, FileState> state = new TreeMap<>();
-  private volatile Object rootKey;
-  private long lastRootCheck = System.nanoTime();
-  // The tree as the registration walk saw it (see startNative); null when there was none.
-  private volatile boolean recording;
-  private int rootWalks;
-  private TreeMap<String, FileState> walkState;
-  private Set<Path> walkDirs;
-  private TreeMap<String, FileState> registrationState;
-  private Set<Path> registrationDirs;
-  private final Set<Path> knownDirs = new HashSet<>();
+  private volatile @Nullable TreePoller poller;
+  private Mode mode = Mode.NATIVE;
+  // RESCAN: whether events were lost (announce with OVERFLOW); ROOT: whether the watcher ended.
+  private boolean lost;
+  private boolean ended;
   private boolean signalled;
+  // Renames: DELETED entries held briefly by file key, to pair with the CREATE that follows a move.
+  private final java.util.LinkedHashMap<Object, PendingDelete> pendingDeletes = new java.util.LinkedHashMap<>();
+  private final Map<String, Object> pendingKeys = new HashMap<>();
 
-  private record Raw(DirectoryChangeEvent.EventType type, Path path, boolean dir) {}
+  /** How long a DELETED waits for the CREATE of the same file elsewhere (a move). */
+  static final long MOVE_WINDOW_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(50);
+
+  private static final int MAX_PENDING_DELETES = 10_000;
+
+  private record PendingDelete(String key, FileState state, long since) {}
+
+  private final Pruning pruning;
+  /** When the pruning rules last changed (System.nanoTime), 0 when they did not since the last rescan. */
+  private long rulesChangedAt;
+  /** The next rescan re-registers every directory: the pruning rules changed. */
+  private boolean rulesChanged;
+
+  /** How long after the last change of a pruning rule file the tree is registered again. */
+  static final long RULES_SETTLE_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(100);
 
   /** A watch that reports to {@code sink}; nothing runs until {@link #start()}. */
   public FsWatch(FsConfig config, FluxSink<ChangeEvent> sink) {
+    this(config, sink, sink::next);
+  }
+
+  /** A watch whose events go to {@code out} (errors and readiness to {@code sink}). */
+  public FsWatch(FsConfig config, FluxSink<ChangeEvent> sink, Consumer<ChangeEvent> out) {
+    this(config, sink, out, null);
+  }
+
+  /**
+   * A watch that resumes from {@code store} ({@code state=}; null: none): the watch is armed
+   * first, then the tree is compared with what was acknowledged before and the differences are
+   * emitted, then live events; every event carries a handle that advances the store.
+   */
+  public FsWatch(
+      FsConfig config, FluxSink<ChangeEvent> sink, Consumer<ChangeEvent> out, @Nullable StateStore store) {
+    this(config, sink, out, store, Pruning.NONE);
+  }
+
+  /**
+   * A watch as above that neither watches nor lists the directories {@code pruning} prunes, and
+   * registers the tree again after a change of the rules that decide them.
+   */
+  public FsWatch(
+      FsConfig config,
+      FluxSink<ChangeEvent> sink,
+      Consumer<ChangeEvent> out,
+      @Nullable StateStore store,
+      Pruning pruning) {
+    this.store = store;
     this.config = config;
     this.sink = sink;
-    this.scanner = new TreeScanner(config.root(), config.recursive(), config.followLinks());
+    this.out = out;
+    this.pruning = pruning;
+    this.scanner =
+        new TreeScanner(
+            config.root(),
+            config.recursive(),
+            config.followLinks(),
+            pruning.active() ? pruning.dirs() : null,
+            pruning.active() ? pruning.files() : null);
+    this.nativeWatch = Engines.create(config, scanner, tree::registered, id);
+    this.rootGuard = new RootGuard(config.root(), config.pollInterval().toMillis());
     this.thread = new Thread(this::run, "changeflux-fs-" + id);
     this.thread.setDaemon(true);
   }
@@ -122,8 +153,8 @@ public final class FsWatch {
   /** Stops everything this watch opened: the watch thread, the watcher thread, every watch. */
   public void cancel() {
     cancelled = true;
-    closeNative();
-    DirectoryPoller p = poller;
+    nativeWatch.cancel();
+    TreePoller p = poller;
     if (p != null) {
       p.cancel();
     }
@@ -132,129 +163,173 @@ public final class FsWatch {
 
   private void run() {
     try {
-      // A root that appears after subscription: everything in it is new.
-      boolean rootWasMissing = !Files.isDirectory(config.root());
-      if (!"poll".equals(config.fallback()) && !awaitRootAtStart()) {
+      if ("poll".equals(config.fallback())) {
+        toPoll("fallback=poll", null);
         return;
       }
-      if ("poll".equals(config.fallback())) {
-        switchToPoll("fallback=poll", null);
+      // A root that appears after subscription: everything in it is new.
+      boolean rootWasMissing = !rootGuard.present();
+      if (!awaitRootAtStart()) {
         return;
       }
       String failure = startNative();
       if (failure != null) {
-        if ("none".equals(config.fallback())) {
-          fail(
-              "cannot watch "
-                  + config.root()
-                  + " natively: "
-                  + failure
-                  + " (fallback=none; use fallback=auto to poll instead)");
-        } else {
-          switchToPoll(failure, null);
-        }
+        nativeUnavailable(failure, null);
         return;
       }
-      Set<Path> dirs = new HashSet<>();
+      TreeMap<String, FileState> now = new TreeMap<>();
       try {
-        state = scanAfterStart(dirs);
+        now = scanAfterStart();
       } catch (NoSuchFileException | NotDirectoryException e) {
-        watcherEnded = true; // handled below as a deleted root
+        toRoot(true);
       }
-      knownDirs.addAll(dirs);
-      if (config.initial() || rootWasMissing) {
-        for (Map.Entry<String, FileState> e : state.entrySet()) {
-          emit(ChangeKind.CREATED, e.getKey(), e.getValue().path());
+      if (store != null && store.status() != StateStore.Status.NEW) {
+        resume(store, now);
+      } else {
+        tree.reset(now);
+        if (config.initial() || rootWasMissing) {
+          for (Map.Entry<String, FileState> e : tree.files().entrySet()) {
+            emit(ChangeKind.CREATED, e.getKey(), e.getValue());
+          }
+        } else if (store != null) {
+          store.baseline(entries(now)); // there before anyone watched: acknowledged as seen
         }
       }
       ready();
       loop();
     } catch (InterruptedException e) {
       // cancelled
+    } catch (ChangeSourceException e) {
+      if (!cancelled) {
+        sink.error(e); // already one line naming the source (a state file refused with stateMismatch=fail)
+      }
     } catch (Throwable t) {
       if (!cancelled) {
         log.error("{}: watch failed: {}", config.source(), t.toString(), t);
-        sink.error(
-            new ChangeSourceException(config.source() + ": watch failed: " + t, t));
+        sink.error(new ChangeSourceException(config.source() + ": watch failed: " + t, t));
       }
     } finally {
       if (poller == null) {
-        closeNative();
+        nativeWatch.close();
       }
     }
-  }
-
-  /** Waits for a missing root when awaited; false when cancelled or failed. */
-  private boolean awaitRootAtStart() throws InterruptedException {
-    if (Files.isDirectory(config.root())) {
-      return true;
-    }
-    if (!config.awaitRoot()) {
-      fail(
-          Files.exists(config.root())
-              ? "not a directory: " + config.root()
-              : "no such directory: " + config.root());
-      return false;
-    }
-    log.info("{}: waiting for {} to appear", config.source(), config.root());
-    ready();
-    return waitForRoot();
-  }
-
-  private boolean waitForRoot() throws InterruptedException {
-    while (!cancelled) {
-      if (Files.isDirectory(config.root())) {
-        return true;
-      }
-      Thread.sleep(Math.max(10, config.pollInterval().toMillis()));
-    }
-    return false;
   }
 
   private void loop() throws InterruptedException, IOException {
     while (!cancelled) {
-      if (overflow.getAndSet(false)) {
-        handleOverflow(true);
-        continue;
-      }
-      if (rescan) {
-        rescan = false;
-        handleOverflow(false);
-        continue;
-      }
-      Throwable broken = nativeBroken;
-      if (broken != null) {
-        nativeBroken = null;
-        if ("none".equals(config.fallback())) {
-          fail("native watching stopped: " + describe(broken) + " (fallback=none)");
+      switch (mode) {
+        case NATIVE:
+          onNative();
+          break;
+        case RESCAN:
+          mode = Mode.NATIVE;
+          rescan(lost);
+          break;
+        case ROOT:
+          mode = Mode.NATIVE;
+          onRoot(ended);
+          break;
+        default: // POLL, FAILED: the poller (or nothing) goes on without this thread
           return;
-        }
-        emitOverflow("fallback");
-        switchToPoll(describe(broken), state);
-        return;
-      }
-      Raw r = queue.poll(100, TimeUnit.MILLISECONDS);
-      if (r != null) {
-        process(r);
-      } else if ((watcherEnded || rootMovedOrReplaced()) && !handleEnd()) {
-        return;
       }
     }
   }
 
-  private void process(Raw r) {
+  /** NATIVE: hand raw events to the tree state; move on when anything else happened. */
+  private void onNative() throws InterruptedException {
+    if (nativeWatch.takeOverflow()) {
+      toRescan(true);
+      return;
+    }
+    Throwable broken = nativeWatch.takeBroken();
+    if (broken != null) {
+      if ("none".equals(config.fallback())) {
+        fail("native watching stopped: " + describe(broken) + " (fallback=none)");
+        return;
+      }
+      emitOverflow("fallback");
+      toPoll(describe(broken), tree.files());
+      return;
+    }
+    long wait = 100;
+    if (!pendingDeletes.isEmpty()) {
+      long oldest = pendingDeletes.values().iterator().next().since();
+      wait = Math.max(0, (oldest + MOVE_WINDOW_NANOS - System.nanoTime()) / 1_000_000);
+    }
+    if (rulesChangedAt != 0) {
+      long left = rulesChangedAt + RULES_SETTLE_NANOS - System.nanoTime();
+      if (left <= 0) {
+        rulesChangedAt = 0;
+        rulesChanged = true;
+        toRescan(false);
+        return;
+      }
+      wait = Math.min(wait, Math.max(1, left / 1_000_000));
+    }
+    NativeWatch.Raw r = nativeWatch.poll(wait);
+    flushDeletes(false);
+    if (r != null) {
+      process(r);
+    } else if (nativeWatch.takeEnded()) {
+      toRoot(true);
+    } else if (rootGuard.movedOrReplaced()) {
+      toRoot(false);
+    }
+  }
+
+  /** Emits the held DELETED entries: all of them, or those whose move window has passed. */
+  private void flushDeletes(boolean all) {
+    long now = System.nanoTime();
+    for (var it = pendingDeletes.values().iterator(); it.hasNext(); ) {
+      PendingDelete p = it.next();
+      if (!all && now - p.since() < MOVE_WINDOW_NANOS && pendingDeletes.size() <= MAX_PENDING_DELETES) {
+        break; // in arrival order: the rest are younger
+      }
+      it.remove();
+      pendingKeys.remove(p.key());
+      emit(ChangeKind.DELETED, p.key(), p.state());
+    }
+  }
+
+  /** Emits a held DELETED for {@code key} now, so that nothing for the key overtakes it. */
+  private void flushDelete(String key) {
+    Object fk = pendingKeys.remove(key);
+    if (fk != null) {
+      PendingDelete p = pendingDeletes.remove(fk);
+      if (p != null) {
+        emit(ChangeKind.DELETED, p.key(), p.state());
+      }
+    }
+  }
+
+  private void toRescan(boolean lostEvents) {
+    mode = Mode.RESCAN;
+    lost = lostEvents;
+  }
+
+  private void toRoot(boolean watcherEnded) {
+    mode = Mode.ROOT;
+    ended = watcherEnded;
+  }
+
+  private void process(NativeWatch.Raw r) {
     String key = scanner.key(r.path());
     if (key == null) {
       return;
     }
+    if (pruning.rules().test(key)) {
+      rulesChangedAt = System.nanoTime(); // an ignore file: register the tree again once it settled
+    }
     switch (r.type()) {
       case CREATE:
       case MODIFY:
-        if (r.dir()) {
-          knownDirs.add(r.path());
-          return;
+        if (r.dir() || !scanner.inScope(key)) {
+          return; // a new directory was registered (and recorded) by the watcher thread
         }
-        if (!scanner.inScope(key)) {
+        if (r.has(NativeWatch.Raw.CLOSE_WRITE)) {
+          if (out instanceof StableGate) {
+            ((StableGate) out).closed(key); // its writer is done: stable= need not wait
+          }
           return;
         }
         FileState f = scanner.stat(r.path());
@@ -262,383 +337,378 @@ public final class FsWatch {
           // Gone already, or a directory. A new link to a directory, when links are followed, is
           // not watched by the library (it looks at the link itself): rescan and re-register.
           if (config.followLinks() && config.recursive() && Files.isDirectory(r.path())) {
-            rescan = true;
+            toRescan(false);
           }
           return;
         }
-        FileState prev = state.put(key, f);
-        if (prev == null) {
-          emit(ChangeKind.CREATED, key, f.path());
+        flushDelete(key);
+        FileState prev = tree.put(key, f);
+        PendingDelete moved = prev == null ? movedHere(r, f) : null;
+        if (moved != null) {
+          // A move within the tree: the file that left one key arrived at this one.
+          pendingKeys.remove(moved.key());
+          emitTracked(
+              ChangeEvent.builder(ChangeKind.DELETED, moved.key())
+                  .source(config.source())
+                  .path(moved.state().path())
+                  .header("movedTo", key)
+                  .build(),
+              moved.state());
+          emitTracked(
+              ChangeEvent.builder(ChangeKind.CREATED, key)
+                  .source(config.source())
+                  .path(f.path())
+                  .header("movedFrom", moved.key())
+                  .build(),
+              f);
+        } else if (prev == null) {
+          emit(ChangeKind.CREATED, key, f);
         } else if (r.type() == DirectoryChangeEvent.EventType.MODIFY || !prev.sameStat(f)) {
-          emit(ChangeKind.MODIFIED, key, f.path());
+          emit(ChangeKind.MODIFIED, key, f);
+        }
+        if (!config.followLinks() && Files.isSymbolicLink(r.path())) {
+          linksThrough(r.path());
         }
         return;
       case DELETE:
-        knownDirs.remove(r.path());
-        for (Map.Entry<String, FileState> e : removeSubtree(key)) {
-          emit(ChangeKind.DELETED, e.getKey(), e.getValue().path());
+        tree.dirGone(r.path());
+        long now = System.nanoTime();
+        boolean notAMove = r.has(NativeWatch.Raw.NOT_A_MOVE); // unlinked: no CREATE can pair with it
+        for (Map.Entry<String, FileState> e : tree.removeSubtree(key)) {
+          Object fk = e.getValue().fileKey();
+          flushDelete(e.getKey());
+          if (notAMove || fk == null || pendingDeletes.containsKey(fk)) {
+            emit(ChangeKind.DELETED, e.getKey(), e.getValue());
+          } else {
+            pendingDeletes.put(fk, new PendingDelete(e.getKey(), e.getValue(), now));
+            pendingKeys.put(e.getKey(), fk);
+          }
+        }
+        if (pendingDeletes.size() > MAX_PENDING_DELETES) {
+          flushDeletes(false);
         }
         return;
       default:
-        overflow.set(true);
+        nativeWatch.lost();
     }
-  }
-
-  private List<Map.Entry<String, FileState>> removeSubtree(String key) {
-    List<Map.Entry<String, FileState>> removed = new ArrayList<>();
-    FileState self = state.remove(key);
-    if (self != null) {
-      removed.add(Map.entry(key, self));
-    }
-    SortedMap<String, FileState> below = state.subMap(key + "/", key + "0"); // '0' follows '/'
-    if (!below.isEmpty()) {
-      // Copy key and value: TreeMap reuses its entry objects while deleting (an inner node takes
-      // its successor's key and value), so entries kept from entrySet() change under clear().
-      for (Map.Entry<String, FileState> e : below.entrySet()) {
-        removed.add(Map.entry(e.getKey(), e.getValue()));
-      }
-      below.clear();
-    }
-    return removed;
   }
 
   /**
-   * Rescans the tree, re-registers watches when directories appeared unseen, and emits the
-   * differences; {@code lost} events are announced with one OVERFLOW first.
+   * The held DELETED that a CREATE completes as a move: the one of the path the engine says the
+   * entry was renamed from (inotify's cookie pairs them exactly), else the one of the same file key
+   * (the portable engine reports a rename as DELETE and CREATE).
    */
-  private void handleOverflow(boolean lost) throws IOException {
+  private @Nullable PendingDelete movedHere(NativeWatch.Raw r, FileState f) {
+    if (r.from() != null) {
+      Path from = r.from();
+      String fromKey = from == null ? null : scanner.key(from);
+      Object fk = fromKey == null ? null : pendingKeys.get(fromKey);
+      if (fk != null) {
+        return pendingDeletes.remove(fk);
+      }
+    }
+    return f.fileKey() != null ? pendingDeletes.remove(f.fileKey()) : null;
+  }
+
+  /**
+   * A symbolic link changed (created, or renamed over the old one): when it leads to a directory,
+   * every sibling link whose target goes through it now leads elsewhere, with nothing in the
+   * watch's events saying so — a Kubernetes ConfigMap mount re-points {@code ..data} to a new
+   * directory, and {@code app.yaml → ..data/app.yaml} is the file users read. Report those MODIFIED.
+   */
+  private void linksThrough(Path link) {
+    Path parent = link.getParent();
+    if (!Files.isDirectory(link) || parent == null) {
+      return;
+    }
+    try (java.nio.file.DirectoryStream<Path> siblings = Files.newDirectoryStream(parent)) {
+      for (Path s : siblings) {
+        if (s.equals(link) || !Files.isSymbolicLink(s)) {
+          continue;
+        }
+        Path target = parent.resolve(Files.readSymbolicLink(s)).normalize();
+        String key = scanner.key(s);
+        FileState known = key == null ? null : tree.get(key);
+        if (key != null && known != null && target.startsWith(link) && !target.equals(link)) {
+          emit(ChangeKind.MODIFIED, key, known);
+        }
+      }
+    } catch (IOException | java.nio.file.DirectoryIteratorException e) {
+      log.debug("{}: cannot list the links beside {}: {}", config.source(), link, e.toString());
+    }
+  }
+
+  /**
+   * RESCAN: after lost events (announced with one OVERFLOW first), restarts the watcher and takes
+   * its registration listing as the tree; otherwise scans, and restarts only when a directory is
+   * not registered as itself (by path and file key). Then emits the differences.
+   */
+  /** The DEGRADED reason while a rescan runs. */
+  static final String RESCANNING = "rescanning";
+
+  private void rescan(boolean lostEvents) throws IOException {
+    flushDeletes(true);
     long t0 = System.nanoTime();
+    HealthReport.degraded(sink.contextView(), RESCANNING);
+    try {
+      rescanNow(lostEvents, t0);
+    } finally {
+      HealthReport.recovered(sink.contextView(), RESCANNING);
+      HealthReport.rescanned(sink.contextView(), java.time.Duration.ofNanos(System.nanoTime() - t0));
+    }
+  }
+
+  private void rescanNow(boolean lostEvents, long t0) throws IOException {
     int dropped = 0;
-    if (lost) {
-      dropped = queue.size();
-      queue.clear(); // the rescan below covers everything they said
+    if (lostEvents) {
+      dropped = nativeWatch.dropQueued(); // the rescan below covers everything they said
       emitOverflow("overflow");
     }
-    Set<Path> dirs = new HashSet<>();
-    TreeMap<String, FileState> now;
-    try {
-      now = new TreeMap<>(scanner.scan(dirs));
-      log.debug("{}: overflow: dropped {} queued events, rescanned {} files in {} ms",
-          config.source(), dropped, now.size(), (System.nanoTime() - t0) / 1_000_000);
-    } catch (NoSuchFileException | NotDirectoryException e) {
-      return; // the root went away: the watcher ends and handleEnd reports it
+    TreeMap<String, FileState> now = null;
+    // Pruning rules changed: directories un-pruned need watches, those newly pruned lose theirs.
+    boolean restart = lostEvents || rulesChanged;
+    rulesChanged = false;
+    if (!restart) {
+      Map<Path, Object> dirs = new HashMap<>();
+      try {
+        now = new TreeMap<>(scanner.scanWithDirKeys(dirs));
+      } catch (NoSuchFileException | NotDirectoryException e) {
+        return; // the root went away: the watcher ends and the root guard reports it
+      }
+      List<Path> unregistered = tree.unregistered(dirs);
+      restart = !unregistered.isEmpty();
+      if (restart) {
+        log.debug(
+            "{}: {} directories not watched as themselves (e.g. {}); re-registering",
+            config.source(),
+            unregistered.size(),
+            unregistered.get(0));
+      }
     }
-    if (!knownDirs.containsAll(dirs)) {
-      // Directories appeared while events were lost: watch them, then look again so that
-      // nothing created in them before their watch was registered is missed.
-      log.debug("{}: re-registering watches after overflow", config.source());
+    if (restart || now == null) { // now is null exactly when events were lost
+      // Events were lost, so directories may have appeared, or been deleted and re-created under
+      // the same name, unseen: their watches are missing or dead. The file key cannot prove
+      // otherwise (ext4 hands a re-created directory the inode number just freed), so every
+      // directory is registered again, and the registration's listing is the rescan: nothing
+      // created before a new watch was in place is missed.
       String failure = startNative();
       if (failure != null) {
-        nativeBroken = new NativeFailure(failure);
+        nativeWatch.broken(failure);
       }
-      dirs.clear();
       try {
-        now = scanAfterStart(dirs);
+        now = scanAfterStart();
       } catch (NoSuchFileException | NotDirectoryException e) {
-        return;
+        return; // the root went away: the watcher ends and the root guard reports it
       }
     }
-    knownDirs.clear();
-    knownDirs.addAll(dirs);
-    diff(now);
-    log.debug("{}: overflow handled in {} ms", config.source(), (System.nanoTime() - t0) / 1_000_000);
-  }
-
-  private void diff(TreeMap<String, FileState> now) {
-    for (Map.Entry<String, FileState> e : state.entrySet()) {
-      if (!now.containsKey(e.getKey())) {
-        emit(ChangeKind.DELETED, e.getKey(), e.getValue().path());
-      }
-    }
-    for (Map.Entry<String, FileState> e : now.entrySet()) {
-      FileState old = state.get(e.getKey());
-      if (old == null) {
-        emit(ChangeKind.CREATED, e.getKey(), e.getValue().path());
-      } else if (!old.sameStat(e.getValue())) {
-        emit(ChangeKind.MODIFIED, e.getKey(), e.getValue().path());
-      }
-    }
-    state = now;
+    log.debug(
+        "{}: rescan: dropped {} queued events, {} files, re-registered: {}, in {} ms",
+        config.source(),
+        dropped,
+        now.size(),
+        restart,
+        (System.nanoTime() - t0) / 1_000_000);
+    tree.diff(now, this::emit);
+    log.debug("{}: rescan done in {} ms", config.source(), (System.nanoTime() - t0) / 1_000_000);
   }
 
   /**
-   * inotify keeps watching a root that was renamed away (the JDK does not ask for IN_MOVE_SELF),
-   * so once a second, when idle, check that the root is still the directory that was registered.
+   * ROOT: the watcher stopped on its own, or the root is gone or was replaced: report what went
+   * with it, then fail, wait for it, or restart.
    */
-  private boolean rootMovedOrReplaced() {
-    long now = System.nanoTime();
-    if (now - lastRootCheck < ROOT_CHECK_NANOS) {
-      return false;
-    }
-    lastRootCheck = now;
-    Object registered = rootKey;
-    if (registered == null) {
-      return false;
-    }
-    try {
-      return !registered.equals(
-          Files.readAttributes(config.root(), BasicFileAttributes.class).fileKey());
-    } catch (IOException e) {
-      return true;
-    }
-  }
-
-  /**
-   * The watcher stopped on its own, or the root is gone or was replaced: report what went with
-   * it, then fail, wait for it, or restart.
-   */
-  private boolean handleEnd() throws InterruptedException, IOException {
-    boolean ended = watcherEnded;
-    watcherEnded = false;
+  private void onRoot(boolean watcherEnded) throws InterruptedException, IOException {
     if (cancelled) {
-      return false;
+      return;
     }
-    if (!Files.isDirectory(config.root())) {
-      for (Map.Entry<String, FileState> e : state.entrySet()) {
-        emit(ChangeKind.DELETED, e.getKey(), e.getValue().path());
+    flushDeletes(true);
+    if (!rootGuard.present()) {
+      for (Map.Entry<String, FileState> e : tree.clear().entrySet()) {
+        emit(ChangeKind.DELETED, e.getKey(), e.getValue());
       }
-      state = new TreeMap<>();
-      knownDirs.clear();
-      closeNative();
+      nativeWatch.close();
       if (!config.awaitRoot()) {
         fail("watched root " + config.root() + " was deleted");
-        return false;
+        return;
       }
-      log.warn("{}: watched root {} was deleted; waiting for it to come back", config.source(), config.root());
-      if (!waitForRoot()) {
-        return false;
+      log.warn(
+          "{}: watched root {} was deleted; waiting for it to come back",
+          config.source(),
+          config.root());
+      if (!rootGuard.await(() -> cancelled)) {
+        mode = Mode.FAILED;
+        return;
       }
       log.info("{}: {} is back", config.source(), config.root());
     } else {
-      if (ended) {
-        log.warn("{}: the watcher stopped while {} still exists; restarting it", config.source(), config.root());
+      if (watcherEnded) {
+        log.warn(
+            "{}: the watcher stopped while {} still exists; restarting it",
+            config.source(),
+            config.root());
       } else {
-        log.warn("{}: {} was replaced by another directory; watching the new one", config.source(), config.root());
+        log.warn(
+            "{}: {} was replaced by another directory; watching the new one",
+            config.source(),
+            config.root());
       }
       emitOverflow("restart");
     }
     String failure = startNative();
     if (failure != null) {
-      if ("none".equals(config.fallback())) {
-        fail("cannot watch " + config.root() + " natively: " + failure + " (fallback=none)");
-        return false;
+      nativeUnavailable(failure, tree.files());
+      return;
+    }
+    try {
+      tree.diff(scanAfterStart(), this::emit);
+    } catch (NoSuchFileException | NotDirectoryException e) {
+      toRoot(true);
+    }
+  }
+
+  /**
+   * Resumes from the state file, the watch already armed: against what was acknowledged before
+   * (or, the file discarded, against nothing after one OVERFLOW), emits what differs in {@code now}.
+   */
+  private void resume(StateStore store, TreeMap<String, FileState> now) {
+    java.util.SortedMap<String, StateEntry> before;
+    if (store.status() == StateStore.Status.DISCARDED) {
+      emitOverflow("state");
+      before = java.util.Collections.emptySortedMap();
+    } else {
+      before = store.loaded();
+    }
+    // Both sides sorted by key: one merge walk, DELETED first, then CREATED and MODIFIED.
+    List<Map.Entry<String, StateEntry>> deleted = new java.util.ArrayList<>();
+    List<Map.Entry<String, FileState>> changed = new java.util.ArrayList<>();
+    List<ChangeKind> kinds = new java.util.ArrayList<>();
+    var b = before.entrySet().iterator();
+    var n = now.entrySet().iterator();
+    Map.Entry<String, StateEntry> was = b.hasNext() ? b.next() : null;
+    Map.Entry<String, FileState> is = n.hasNext() ? n.next() : null;
+    while (was != null || is != null) {
+      int c = was == null ? 1 : is == null ? -1 : was.getKey().compareTo(is.getKey());
+      if (c < 0) {
+        deleted.add(was);
+        was = b.hasNext() ? b.next() : null;
+      } else if (c > 0) {
+        changed.add(is);
+        kinds.add(ChangeKind.CREATED);
+        is = n.hasNext() ? n.next() : null;
+      } else if (was != null && is != null) { // c == 0: both are there
+        if (!same(was.getValue(), is.getValue()) || store.pending().contains(is.getKey())) {
+          // changed; or handed out last time and never acknowledged: reported again
+          changed.add(is);
+          kinds.add(ChangeKind.MODIFIED);
+        }
+        was = b.hasNext() ? b.next() : null;
+        is = n.hasNext() ? n.next() : null;
       }
-      switchToPoll(failure, state);
+    }
+    for (Map.Entry<String, StateEntry> e : deleted) {
+      // StateStore.resumeState: no stale version for a key handed out after its acknowledgement
+      emit(ChangeKind.DELETED, e.getKey(), store.resumeState(e.getKey(), config.root().resolve(e.getKey())));
+    }
+    // Handed out last time and never acknowledged, gone, and never acknowledged as there (created
+    // and deleted unacknowledged): DELETED, so that whoever saw the CREATED learns it went.
+    for (String key : store.pending()) {
+      if (!now.containsKey(key) && !before.containsKey(key) && scanner.inScope(key)) {
+        emit(ChangeKind.DELETED, key, store.resumeState(key, config.root().resolve(key)));
+      }
+    }
+    for (int i = 0; i < changed.size(); i++) {
+      emit(kinds.get(i), changed.get(i).getKey(), changed.get(i).getValue());
+    }
+    tree.reset(now);
+    log.debug(
+        "{}: resumed from {}: {} known, {} now, {} deleted, {} created or modified",
+        config.source(),
+        store.spec().file(),
+        before.size(),
+        now.size(),
+        deleted.size(),
+        changed.size());
+  }
+
+  /** Whether a stored entry describes the scanned file: size, time and (where both have one) file key. */
+  private static boolean same(StateEntry was, FileState is) {
+    return was.size() == is.size()
+        && was.mtimeNanos() == is.mtimeNanos()
+        && (was.id() == null || is.fileKey() == null || was.id().equals(is.fileKey().toString()));
+  }
+
+  private static Map<String, StateEntry> entries(Map<String, FileState> files) {
+    Map<String, StateEntry> out = new HashMap<>();
+    files.forEach((k, f) -> out.put(k, StateEntry.of(f)));
+    return out;
+  }
+
+  /** Waits for a missing root when awaited; false when cancelled or failed. */
+  private boolean awaitRootAtStart() throws InterruptedException {
+    if (rootGuard.present()) {
+      return true;
+    }
+    if (!config.awaitRoot()) {
+      fail(
+          rootGuard.notADirectory()
+              ? "not a directory: " + config.root()
+              : "no such directory: " + config.root());
       return false;
     }
-    Set<Path> dirs = new HashSet<>();
-    try {
-      diff(scanAfterStart(dirs));
-    } catch (NoSuchFileException | NotDirectoryException e) {
-      watcherEnded = true;
-    }
-    knownDirs.addAll(dirs);
-    return true;
+    log.info("{}: waiting for {} to appear", config.source(), config.root());
+    ready();
+    return rootGuard.await(() -> cancelled);
   }
 
-  /**
-   * Starts (or restarts) directory-watcher; the registration is done when this returns. Returns
-   * null on success, or why it failed.
-   */
-  private String startNative() {
-    int gen = generation.incrementAndGet();
-    DirectoryWatcher w = null;
-    registrationState = null;
-    rootWalks = 0;
-    recording = LINUX;
+  /** (Re)starts native watching: every directory registered anew. Null, or why it failed. */
+  private @Nullable String startNative() {
     try {
-      if (failNativeStart.test(config.root())) {
-        throw new IOException("native watching disabled for this path by a test");
-      }
-      rootKey = Files.readAttributes(config.root(), BasicFileAttributes.class).fileKey();
-      w =
-          DirectoryWatcher.builder()
-              .path(config.root())
-              .listener(new Listener(gen))
-              .fileHasher(config.hash() ? FastHasher.INSTANCE : null)
-              .fileTreeVisitor(visitor())
-              .logger(dwLog)
-              .build();
-      CompletableFuture<Void> done =
-          w.watchAsync(
-              task -> {
-                Thread t = new Thread(task, "changeflux-fs-watcher-" + id);
-                t.setDaemon(true);
-                t.start();
-              });
-      recording = false;
-      if (done.isCompletedExceptionally()) {
-        try {
-          done.get();
-        } catch (ExecutionException e) {
-          throw e.getCause();
-        }
-      }
-      if (rootWalks == REGISTRATION_WALK) {
-        registrationState = walkState;
-        registrationDirs = walkDirs;
-      }
-      walkState = null;
-      walkDirs = null;
-      DirectoryWatcher old = watcher;
-      watcher = w;
-      if (old != null) {
-        close(old);
-      }
-      done.whenComplete(
-          (v, t) -> {
-            if (gen == generation.get() && !cancelled) {
-              watcherEnded = true;
-            }
-          });
-      if (cancelled) {
-        closeNative();
-      }
-      return null;
-    } catch (Throwable t) {
-      recording = false;
-      walkState = null;
-      walkDirs = null;
-      if (w != null) {
-        close(w);
-      }
-      return describe(t);
+      rootGuard.remember();
+    } catch (IOException e) {
+      return describe(e);
+    }
+    tree.clearDirs();
+    return nativeWatch.start();
+  }
+
+  /** Native watching cannot start: fail (fallback=none) or poll from {@code baseline}. */
+  private void nativeUnavailable(String failure, @Nullable Map<String, FileState> baseline) {
+    if ("none".equals(config.fallback())) {
+      fail(
+          "cannot watch "
+              + config.root()
+              + " natively: "
+              + failure
+              + " (fallback=none; use fallback=auto to poll instead)");
+    } else {
+      toPoll(failure, baseline);
     }
   }
 
   /**
-   * The tree right after {@link #startNative()}: on Linux, what its registration walk listed (each
-   * directory is listed after its watch is registered, so the listing and the events that follow
-   * it miss nothing), which saves a third walk of the tree; elsewhere, a new scan.
+   * The tree right after {@link #startNative()}: on Linux, what its registration walk listed,
+   * which saves another walk of the tree; elsewhere, a new scan.
    */
-  private TreeMap<String, FileState> scanAfterStart(Set<Path> dirs) throws IOException {
-    TreeMap<String, FileState> s = registrationState;
+  private TreeMap<String, FileState> scanAfterStart() throws IOException {
+    NativeWatch.Snapshot s = nativeWatch.takeRegistration();
     if (s != null) {
-      registrationState = null;
-      dirs.addAll(registrationDirs);
-      registrationDirs = null;
-      return s;
+      return s.files();
     }
-    return new TreeMap<>(scanner.scan(dirs));
+    return new TreeMap<>(scanner.scan());
   }
 
-  private FileTreeVisitor visitor() {
-    return (start, onDirectory, onFile) -> {
-      // directory-watcher 0.19.1 walks the root twice while it starts on Linux (no FILE_TREE
-      // modifier): to list directories, then to register them. Keep what the second walk lists.
-      int walk = recording && start.equals(config.root()) ? ++rootWalks : 0;
-      if (walk == LISTING_WALK && !config.hash() && !config.followLinks()) {
-        // The first walk only fills directory-watcher's set of directories, which without hashing
-        // serves one thing: the isDirectory flag of MODIFY and DELETE events, which this watch
-        // does not use (a DELETE removes the key's whole subtree; a MODIFY of a directory stats
-        // to nothing). Skipping it saves a stat of every entry in the tree before ready. (Should
-        // a later directory-watcher walk once, this would skip the registration: the tests of
-        // events in sub-directories that exist at start would fail.)
-        onDirectory.call(start);
-        return;
-      }
-      boolean record = walk == REGISTRATION_WALK;
-      TreeMap<String, FileState> files = record ? new TreeMap<>() : null;
-      Set<Path> dirs = record ? new HashSet<>() : null;
-      walk(start, onDirectory, onFile, files, dirs);
-      if (record) {
-        walkState = files;
-        walkDirs = dirs;
-      }
-    };
-  }
-
-  private void walk(
-      Path start,
-      FileTreeVisitor.Callback onDirectory,
-      FileTreeVisitor.Callback onFile,
-      TreeMap<String, FileState> files,
-      Set<Path> dirs)
-      throws IOException {
-    scanner.walk(
-            start,
-            new TreeScanner.Visitor() {
-              @Override
-              public void directory(Path dir) throws IOException {
-                if (dirs != null) {
-                  dirs.add(dir);
-                }
-                try {
-                  if (failRegister.test(dir)) {
-                    throw new IOException("User limit of inotify watches reached (test hook)");
-                  }
-                  onDirectory.call(dir);
-                } catch (IOException e) {
-                  if (isWatchLimit(e) || dir.equals(config.root())) {
-                    throw e;
-                  }
-                  log.warn("{}: not watching {}: {}", config.source(), dir, describe(e));
-                }
-              }
-
-              @Override
-              public void file(Path file, String key, BasicFileAttributes attrs) throws IOException {
-                if (files != null) {
-                  files.put(key, TreeScanner.state(file, attrs));
-                }
-                onFile.call(file);
-              }
-            },
-            start.equals(config.root()));
-  }
-
-  private final class Listener implements DirectoryChangeListener {
-    private final int gen;
-
-    Listener(int gen) {
-      this.gen = gen;
-    }
-
-    @Override
-    public void onEvent(DirectoryChangeEvent e) {
-      if (gen != generation.get()) {
-        return;
-      }
-      Runnable hook = beforeHandOff;
-      if (hook != null) {
-        hook.run();
-      }
-      if (e.eventType() == DirectoryChangeEvent.EventType.OVERFLOW || e.path() == null) {
-        overflow.set(true);
-      } else if (!queue.offer(new Raw(e.eventType(), e.path(), e.isDirectory()))) {
-        overflow.set(true); // never block the watcher thread: the rescan will catch up
-      }
-    }
-
-    @Override
-    public void onException(Exception e) {
-      if (gen != generation.get()) {
-        return;
-      }
-      // 0.19.1 reports the kernel's OVERFLOW as a NullPointerException here; any other failure
-      // may also have lost events. Either way: rescan.
-      log.debug("{}: watcher reported {}; rescanning", config.source(), e.toString());
-      if (isWatchLimit(e)) {
-        nativeBroken = e;
-      }
-      overflow.set(true);
-    }
-
-    @Override
-    public boolean isWatching() {
-      return !cancelled && gen == generation.get();
-    }
-  }
-
-  private void switchToPoll(String why, TreeMap<String, FileState> baseline) {
+  /** POLL: the poller takes over, from {@code baseline} (or its own first scan when null). */
+  private void toPoll(String why, @Nullable Map<String, FileState> baseline) {
+    flushDeletes(true);
+    mode = Mode.POLL;
     if (!"poll".equals(config.fallback())) {
+      HealthReport.degraded(sink.contextView(), "polling fallback: " + why);
       log.warn(
           "{}: native watching unavailable ({}); polling every {} instead (fallback=none makes this an error)",
           config.source(),
           why,
           human(config.pollInterval()));
     }
-    closeNative();
+    nativeWatch.close();
     PollConfig pc =
         new PollConfig(
             config.root(),
@@ -649,7 +719,7 @@ public final class FsWatch {
             config.followLinks(),
             config.initial(),
             config.awaitRoot());
-    DirectoryPoller p = new DirectoryPoller(pc, this::emitEvent, sink::error, this::ready);
+    TreePoller p = TreePoller.create(pc, this::emitEvent, sink::error, this::ready, store, sink.contextView());
     poller = p;
     if (cancelled) {
       p.cancel();
@@ -665,12 +735,26 @@ public final class FsWatch {
     }
   }
 
+  /** FAILED: the stream ends with an error naming the source. */
   private void fail(String message) {
+    mode = Mode.FAILED;
     sink.error(new ChangeSourceException(config.source() + ": " + message));
   }
 
-  private void emit(ChangeKind kind, String key, Path path) {
-    emitEvent(ChangeEvent.builder(kind, key).source(config.source()).path(path).build());
+  private void emit(ChangeKind kind, String key, FileState f) {
+    emitTracked(ChangeEvent.builder(kind, key).source(config.source()).path(f.path()).build(), f);
+  }
+
+  /**
+   * Emits {@code e} with header {@value IdempotencyKey#VERSION} (the version of {@code f}), with
+   * {@code state=} carrying the handle that records {@code f} once acknowledged. A DELETED whose
+   * last version is unknown (re-reported at a resume: handed out, never acknowledged, gone; {@code
+   * f} is size 0, mtime 0) carries none, so its idempotency key is its own, never an earlier
+   * deletion's.
+   */
+  private void emitTracked(ChangeEvent e, FileState f) {
+    ChangeEvent v = f.mtimeNanos() == 0 && f.size() == 0 ? e : e.toBuilder().header(IdempotencyKey.VERSION, f.version()).build();
+    emitEvent(store == null ? v : store.track(v, StateEntry.of(f)));
   }
 
   /**
@@ -679,6 +763,7 @@ public final class FsWatch {
    * a rescan follows) or {@code fallback} (polling takes over from the last known state).
    */
   private void emitOverflow(String reason) {
+    flushDeletes(true);
     emitEvent(
         ChangeEvent.builder(ChangeKind.OVERFLOW, "")
             .source(config.source())
@@ -689,24 +774,7 @@ public final class FsWatch {
 
   private void emitEvent(ChangeEvent e) {
     if (!cancelled) {
-      sink.next(e);
-    }
-  }
-
-  private void closeNative() {
-    generation.incrementAndGet();
-    DirectoryWatcher w = watcher;
-    watcher = null;
-    if (w != null) {
-      close(w);
-    }
-  }
-
-  private void close(DirectoryWatcher w) {
-    try {
-      w.close();
-    } catch (IOException | RuntimeException e) {
-      log.debug("{}: closing the watcher: {}", config.source(), e.toString());
+      out.accept(e);
     }
   }
 
@@ -721,7 +789,7 @@ public final class FsWatch {
   }
 
   /** A failure already described in one line. */
-  private static final class NativeFailure extends IOException {
+  static final class NativeFailure extends IOException {
     private static final long serialVersionUID = 1L;
 
     NativeFailure(String message) {
@@ -734,14 +802,17 @@ public final class FsWatch {
     return ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
   }
 
-  private static String describe(Throwable t) {
+  static String describe(Throwable t) {
     if (t instanceof NativeFailure) {
-      return t.getMessage();
+      return String.valueOf(t.getMessage()); // always made with a message
     }
     Throwable c = t;
     while ((c instanceof java.io.UncheckedIOException || c instanceof TreeScanner.VisitorException)
         && c.getCause() != null) {
       c = c.getCause();
+    }
+    if (c instanceof NativeFailure) {
+      return String.valueOf(c.getMessage());
     }
     if (c instanceof IOException) {
       return TreeScanner.describe((IOException) c);

@@ -44,7 +44,7 @@ class FsStartupMeasurement {
     startup("fs:" + dir);
     for (int run = 0; run < 2; run++) {
       System.out.printf("startup: hash=false  %6d ms%n", startup("fs:" + dir));
-      System.out.printf("startup: hash=true   %6d ms  (FastHasher: 64 KB reads)%n", startup("fs:" + dir + "?hash=true"));
+      System.out.printf("startup: hash=true   %6d ms  (WatcherFileHasher: 64 KB reads)%n", startup("fs:" + dir + "?hash=true"));
       System.out.printf("startup: library default hasher %6d ms  (DirectoryWatcher alone, one read() per byte)%n", libraryDefault());
       System.out.printf("startup: DirectoryWatcher alone, no hashing %6d ms%n", libraryNoHash());
     }

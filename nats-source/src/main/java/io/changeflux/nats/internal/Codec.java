@@ -7,14 +7,12 @@ import io.changeflux.nats.NatsEnvelope;
 import io.nats.client.Message;
 import io.nats.client.impl.Headers;
 import io.nats.client.impl.NatsMessage;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /** Event ⇄ NATS message, following {@link NatsEnvelope}. Stateless, thread-safe. */
 public final class Codec {
@@ -28,7 +26,7 @@ public final class Codec {
   private Codec() {}
 
   /** Why a message could not be read as an envelope, or null when it could (or is raw). */
-  static String problem(Headers h) {
+  static @Nullable String problem(Headers h) {
     String kind = first(h, NatsEnvelope.KIND);
     if (kind == null) {
       return "empty " + NatsEnvelope.KIND;
@@ -66,12 +64,15 @@ public final class Codec {
     if (h != null && !h.isEmpty() && h.containsKey(NatsEnvelope.KIND)) {
       String problem = problem(h);
       if (problem == null) {
-        ChangeKind kind = ChangeKind.valueOf(first(h, NatsEnvelope.KIND).trim().toUpperCase(Locale.ROOT));
+        // problem(h) == null: both headers are there
+        String kindHeader = java.util.Objects.requireNonNull(first(h, NatsEnvelope.KIND));
+        String keyHeader = java.util.Objects.requireNonNull(first(h, NatsEnvelope.KEY));
+        ChangeKind kind = ChangeKind.valueOf(kindHeader.trim().toUpperCase(Locale.ROOT));
         ChangeEvent.Builder b =
-            ChangeEvent.builder(kind, SourceOptions.decode(first(h, NatsEnvelope.KEY))).source(source).payload(data);
+            ChangeEvent.builder(kind, SourceOptions.decode(keyHeader)).source(source).payload(data);
         String sha = first(h, NatsEnvelope.SHA);
         if (sha != null && !sha.isBlank()) {
-          b.sha(sha.trim());
+          b.sha(SourceOptions.decode(sha.trim())); // encoded like every value (a resolver's id may hold '%')
         }
         String count = first(h, NatsEnvelope.COUNT);
         if (count != null) {
@@ -91,7 +92,7 @@ public final class Codec {
     return raw(m, h, data, source);
   }
 
-  private static ChangeEvent.Builder raw(Message m, Headers h, byte[] data, String source) {
+  private static ChangeEvent.Builder raw(Message m, @Nullable Headers h, byte[] data, String source) {
     ChangeEvent.Builder b = ChangeEvent.builder(ChangeKind.MODIFIED, m.getSubject()).source(source).payload(data);
     if (h != null && !h.isEmpty()) {
       for (String name : h.keySet()) {
@@ -121,32 +122,11 @@ public final class Codec {
   }
 
   /**
-   * A stable id of the event (source, key, kind, time, SHA, payload): publishing the same event
-   * twice within a stream's duplicate window stores it once.
+   * The event's {@link io.changeflux.IdempotencyKey}: publishing the same event twice within a
+   * stream's duplicate window stores it once.
    */
   public static String messageId(ChangeEvent e) {
-    MessageDigest d;
-    try {
-      d = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException ex) {
-      throw new IllegalStateException(ex);
-    }
-    d.update(e.source().getBytes(StandardCharsets.UTF_8));
-    d.update((byte) 0);
-    d.update(e.key().getBytes(StandardCharsets.UTF_8));
-    d.update((byte) 0);
-    d.update(e.kind().name().getBytes(StandardCharsets.US_ASCII));
-    d.update(ByteBuffer.allocate(12).putLong(e.time().getEpochSecond()).putInt(e.time().getNano()).flip());
-    d.update(e.sha().orElse("").getBytes(StandardCharsets.UTF_8));
-    d.update((byte) 0);
-    d.update(e.payload());
-    byte[] digest = d.digest();
-    char[] out = new char[32];
-    for (int i = 0; i < 16; i++) {
-      out[2 * i] = HEX[(digest[i] >> 4) & 0xf];
-      out[2 * i + 1] = HEX[digest[i] & 0xf];
-    }
-    return new String(out);
+    return io.changeflux.IdempotencyKey.of(e);
   }
 
   /** Percent-encodes what a NATS header value cannot carry (and {@code %} itself). */
@@ -184,7 +164,7 @@ public final class Codec {
     return true;
   }
 
-  private static String first(Headers h, String name) {
+  private static @Nullable String first(Headers h, String name) {
     List<String> v = h.get(name);
     return v == null || v.isEmpty() ? null : v.get(0);
   }

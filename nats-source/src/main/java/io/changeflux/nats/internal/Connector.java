@@ -9,6 +9,7 @@ import io.nats.client.Nats;
 import io.nats.client.Options;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,6 +29,9 @@ public final class Connector {
 
     /** A subscription's client-side buffer was full and messages were dropped. */
     default void slowConsumer(Consumer consumer) {}
+
+    /** The server reported an error ({@code -ERR}), such as a permissions violation. */
+    default void serverError(String error) {}
   }
 
   private Connector() {}
@@ -64,17 +68,17 @@ public final class Connector {
   }
 
   static Options options(NatsConfig cfg, String role, Hooks events, Errors errors) throws Exception {
-    Duration wait = cfg.get(NatsConfig.RECONNECT_WAIT);
+    Duration wait = cfg.require(NatsConfig.RECONNECT_WAIT);
     Options.Builder b =
         new Options.Builder()
             .servers(cfg.servers().toArray(new String[0]))
             .connectionName("changeflux-" + role + "-" + IDS.incrementAndGet())
-            .maxReconnects(cfg.get(NatsConfig.MAX_RECONNECTS))
+            .maxReconnects(cfg.require(NatsConfig.MAX_RECONNECTS))
             .reconnectWait(wait)
             .reconnectJitter(Duration.ofMillis(Math.min(100, wait.toMillis() / 4)))
             .reconnectJitterTls(Duration.ofMillis(Math.min(1000, wait.toMillis() / 4)))
-            .connectionTimeout(cfg.get(NatsConfig.CONNECT_TIMEOUT))
-            .pingInterval(cfg.get(NatsConfig.PING_INTERVAL))
+            .connectionTimeout(cfg.require(NatsConfig.CONNECT_TIMEOUT))
+            .pingInterval(cfg.require(NatsConfig.PING_INTERVAL))
             .maxPingsOut(2)
             .errorListener(errors)
             .connectionListener(new Lifecycle(cfg, events));
@@ -148,7 +152,7 @@ public final class Connector {
   static final class Errors implements ErrorListener {
     private final NatsConfig cfg;
     private final Hooks events;
-    volatile Exception last;
+    volatile @Nullable Exception last;
 
     Errors(NatsConfig cfg, Hooks events) {
       this.cfg = cfg;
@@ -158,6 +162,7 @@ public final class Connector {
     @Override
     public void errorOccurred(Connection conn, String error) {
       log.warn("{}: server error: {}", cfg.source(), cfg.redact(error));
+      events.serverError(error);
     }
 
     @Override

@@ -2,15 +2,16 @@ package io.changeflux.nats.internal;
 
 import io.changeflux.ChangeEvent;
 import io.changeflux.ChangeKind;
-import io.changeflux.ChangeOps;
 import io.changeflux.ChangeSourceException;
 import io.changeflux.nats.NatsEnvelope;
+import io.changeflux.spi.HealthReport;
 import io.changeflux.spi.Readiness;
 import io.nats.client.Connection;
 import io.nats.client.Consumer;
 import io.nats.client.Dispatcher;
 import io.nats.client.Message;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
@@ -18,7 +19,8 @@ import reactor.core.publisher.FluxSink;
 
 /**
  * One subscription to core NATS subjects: its own connection and dispatcher. Messages are pushed
- * by the server, so they go through {@link ChangeOps#coalesce} (bounded, merges per subject while
+ * by the server: a push source ({@link io.changeflux.Delivery#PUSH}), which {@link
+ * io.changeflux.ChangeSources#open} coalesces right behind it (bounded, merges per subject while
  * downstream is slow) instead of a queue; losses (a reconnect, client-side drops of a slow
  * consumer) become OVERFLOW events.
  */
@@ -30,9 +32,9 @@ public final class CoreSession implements Connector.Hooks {
   private final FluxSink<ChangeEvent> sink;
   private final String overflowKey;
   private final AtomicLong malformed = new AtomicLong();
-  private Thread opening;
-  private Connection connection;
-  private volatile Dispatcher dispatcher;
+  private @Nullable Thread opening;
+  private @Nullable Connection connection;
+  private volatile @Nullable Dispatcher dispatcher;
   private boolean disposed;
   private long reportedDropped;
 
@@ -42,7 +44,7 @@ public final class CoreSession implements Connector.Hooks {
     this.overflowKey = String.join(",", cfg.subjects());
   }
 
-  /** The events of a core subscription, coalesced with the pipeline's bound. */
+  /** The events of a core subscription, uncoalesced (the pipeline coalesces them). */
   public static Flux<ChangeEvent> events(NatsConfig cfg) {
     return Flux.<ChangeEvent>create(
             sink -> {
@@ -50,9 +52,9 @@ public final class CoreSession implements Connector.Hooks {
               sink.onDispose(s::dispose);
               s.start();
             },
-            // The coalescer below requests an unbounded amount and merges per key itself.
-            FluxSink.OverflowStrategy.IGNORE)
-        .transform(ChangeOps.coalesce(cfg.coalesce()));
+            // A push source: ChangeSources.open puts its coalescing stage right behind it, which
+            // requests an unbounded amount and merges per key.
+            FluxSink.OverflowStrategy.IGNORE);
   }
 
   private void start() {
@@ -86,7 +88,7 @@ public final class CoreSession implements Connector.Hooks {
     }
     try {
       Dispatcher d = c.createDispatcher(this::onMessage);
-      d.setPendingLimits(cfg.get(NatsConfig.PENDING_LIMIT), -1);
+      d.setPendingLimits(cfg.require(NatsConfig.PENDING_LIMIT), -1);
       dispatcher = d;
       String queue = cfg.get(NatsConfig.QUEUE);
       for (String subject : cfg.subjects()) {
@@ -97,7 +99,7 @@ public final class CoreSession implements Connector.Hooks {
         }
       }
       // A round trip: the server has registered every subscription when flush returns.
-      c.flush(cfg.get(NatsConfig.CONNECT_TIMEOUT));
+      c.flush(cfg.require(NatsConfig.CONNECT_TIMEOUT));
       log.debug("{}: subscribed", cfg.source());
       Readiness.signal(sink.contextView());
     } catch (InterruptedException e) {
@@ -134,8 +136,18 @@ public final class CoreSession implements Connector.Hooks {
     }
   }
 
+  /** The DEGRADED reason while the connection is lost. */
+  static final String RECONNECTING = "reconnecting";
+
+  @Override
+  public void disconnected() {
+    HealthReport.degraded(sink.contextView(), RECONNECTING);
+  }
+
   @Override
   public void reconnected() {
+    HealthReport.recovered(sink.contextView(), RECONNECTING);
+    HealthReport.reconnected(sink.contextView());
     sink.next(
         ChangeEvent.builder(ChangeKind.OVERFLOW, overflowKey)
             .source(cfg.source())

@@ -1,6 +1,5 @@
 package io.changeflux.nats.internal;
 
-import io.changeflux.ChangePipeline;
 import io.changeflux.ChangeSourceException;
 import io.changeflux.OptionSpec;
 import io.changeflux.SourceOptions;
@@ -11,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The options of the {@code nats:} and {@code tls:} schemes, parsed and checked once, without I/O
@@ -161,9 +161,9 @@ public final class NatsConfig {
   private final String source;
   private final boolean tls;
   private final List<String> servers;
-  private final String user;
-  private final String password;
-  private final String token;
+  private final @Nullable String user;
+  private final @Nullable String password;
+  private final @Nullable String token;
   private final List<String> subjects;
 
   private NatsConfig(SourceOptions options) {
@@ -205,6 +205,15 @@ public final class NatsConfig {
     }
     this.password = pw;
     this.token = tok;
+    for (String secret : new String[] {user, pw, tok}) {
+      if (secret != null && secret.chars().anyMatch(c -> c == '"' || c == '\\' || c < 0x20)) {
+        // jnats writes these into its CONNECT JSON unescaped: the server would reject the line, or
+        // read fields the secret injected
+        throw fail(
+            "a user name, password or token holds '\"', '\\' or a control character, which jnats"
+                + " cannot send; choose one without");
+      }
+    }
     if (user != null && token != null) {
       throw fail("give either user:password or a token, not both");
     }
@@ -223,7 +232,7 @@ public final class NatsConfig {
     if ((options.get(TLS_CERT) == null) != (options.get(TLS_KEY) == null)) {
       throw fail("tlsCert and tlsKey go together (the client certificate and its key)");
     }
-    this.subjects = options.get(SUBJECTS);
+    this.subjects = options.require(SUBJECTS);
     for (String s : subjects) {
       if (!validSubject(s, true)) {
         throw fail("bad subject '" + s + "' in option 'subjects'; tokens are separated by '.', '*' and '>' are wildcards", "subjects");
@@ -237,10 +246,11 @@ public final class NatsConfig {
     if (durable != null && !NAME.matcher(durable).matches()) {
       throw fail("bad durable name '" + durable + "'; accepted: letters, digits, '-' and '_'", "durable");
     }
-    if (options.get(QUEUE) != null && !validSubject(options.get(QUEUE), false)) {
-      throw fail("bad queue group '" + options.get(QUEUE) + "'", "queue");
+    String queue = options.get(QUEUE);
+    if (queue != null && !validSubject(queue, false)) {
+      throw fail("bad queue group '" + queue + "'", "queue");
     }
-    if (options.get(FETCH_WAIT).compareTo(Duration.ofSeconds(1)) < 0) {
+    if (options.require(FETCH_WAIT).compareTo(Duration.ofSeconds(1)) < 0) {
       throw fail("option 'fetchWait' must be at least 1s", "fetchWait");
     }
   }
@@ -294,9 +304,14 @@ public final class NatsConfig {
     return options.get(DURABLE) != null && options.get(STREAM) != null;
   }
 
-  /** A parsed option. */
-  public <T> T get(OptionSpec<T> spec) {
+  /** A parsed option, or null when it is not given and has no default. */
+  public <T> @Nullable T get(OptionSpec<T> spec) {
     return options.get(spec);
+  }
+
+  /** A parsed option that always has a value (it has a default); see {@link SourceOptions#require}. */
+  public <T> T require(OptionSpec<T> spec) {
+    return options.require(spec);
   }
 
   /** The options. */
@@ -320,17 +335,17 @@ public final class NatsConfig {
   }
 
   /** The user name, or null. */
-  public String user() {
+  public @Nullable String user() {
     return user;
   }
 
   /** The password, or null. Never print it. */
-  public String password() {
+  public @Nullable String password() {
     return password;
   }
 
   /** The token, or null. Never print it. */
-  public String token() {
+  public @Nullable String token() {
     return token;
   }
 
@@ -341,49 +356,20 @@ public final class NatsConfig {
 
   /**
    * {@code text} from a client library with every secret of this configuration, user-infos and
-   * secret-named options replaced by {@code ***}.
+   * secret keys' values replaced by {@code ***} (core's one rule: {@link SourceOptions#scrub}).
    */
-  public String redact(String text) {
-    if (text == null) {
-      return "";
-    }
-    String r = text;
-    for (String secret : new String[] {password, token, options.get(CREDS), options.get(TLS_KEY)}) {
-      if (secret != null && !secret.isEmpty()) {
-        r = r.replace(secret, "***");
-      }
-    }
-    return SourceOptions.redact(r);
+  public String redact(@Nullable String text) {
+    return text == null ? "" : options.scrub(text);
   }
 
   /** A start-up failure naming the redacted URI and the (redacted) cause. */
-  public ChangeSourceException startFailure(String what, Throwable cause) {
-    String reason = describe(cause);
-    return new ChangeSourceException(source + ": " + what + ": " + reason, Failures.sanitized(cause, this::redact));
+  public ChangeSourceException startFailure(String what, @Nullable Throwable cause) {
+    return new ChangeSourceException(source + ": " + what + ": " + describe(cause), options.sanitize(cause));
   }
 
   /** One line about a failure from jnats, redacted. */
-  public String describe(Throwable cause) {
-    if (cause == null) {
-      return "unknown cause";
-    }
-    Throwable t = cause;
-    StringBuilder sb = new StringBuilder();
-    int depth = 0;
-    while (t != null && depth++ < 3) {
-      String m = t.getMessage();
-      String part = m == null || m.isBlank() ? t.getClass().getSimpleName() : m.strip().replace('\n', ' ');
-      if (sb.indexOf(part) < 0) {
-        if (sb.length() > 0) {
-          sb.append(" (");
-          sb.append(part).append(')');
-        } else {
-          sb.append(part);
-        }
-      }
-      t = t.getCause() == t ? null : t.getCause();
-    }
-    return redact(sb.toString());
+  public String describe(@Nullable Throwable cause) {
+    return options.describe(cause);
   }
 
   ChangeSourceException fail(String message) {
@@ -392,11 +378,6 @@ public final class NatsConfig {
 
   ChangeSourceException fail(String message, String option) {
     return new ChangeSourceException(source + ": " + message, option, null);
-  }
-
-  /** The coalescing bound of the pipeline. */
-  public int coalesce() {
-    return options.get(ChangePipeline.COALESCE);
   }
 
   static boolean validSubject(String s, boolean wildcards) {

@@ -24,13 +24,13 @@ public final class Streams {
       if (e.getApiErrorCode() != STREAM_NOT_FOUND) {
         throw e;
       }
-      if (!cfg.get(NatsConfig.CREATE_STREAM)) {
+      if (!cfg.require(NatsConfig.CREATE_STREAM)) {
         throw cfg.startFailure("no stream '" + stream + "' (and createStream=false)", e);
       }
       if (subjects.isEmpty()) {
         throw cfg.startFailure("no stream '" + stream + "'; give subjects=... to create it", e);
       }
-      PullLoop.createStream(jsm, stream, subjects, cfg.get(NatsConfig.DUPLICATE_WINDOW));
+      PullLoop.createStream(jsm, stream, subjects, cfg.require(NatsConfig.DUPLICATE_WINDOW));
     }
   }
 }

@@ -20,6 +20,7 @@ import java.util.List;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
+import org.jspecify.annotations.Nullable;
 
 /** Builds an {@link SSLContext} from PEM files: CA certificates, client certificate and key. */
 final class Tls {
@@ -30,7 +31,7 @@ final class Tls {
    * The context: trust {@code caFile}'s certificates (or the JVM's trust store when null), and
    * present {@code certFile}/{@code keyFile} when both are given.
    */
-  static SSLContext context(String caFile, String certFile, String keyFile)
+  static SSLContext context(@Nullable String caFile, @Nullable String certFile, @Nullable String keyFile)
       throws IOException, GeneralSecurityException {
     TrustManagerFactory tmf = null;
     if (caFile != null) {

@@ -3,6 +3,17 @@ package io.changeflux.poll.internal;
 import io.changeflux.ChangeEvent;
 import io.changeflux.ChangeKind;
 import io.changeflux.ChangeSourceException;
+import io.changeflux.IdempotencyKey;
+import io.changeflux.files.FileHasher;
+import io.changeflux.files.FileState;
+import io.changeflux.files.GitIgnore;
+import io.changeflux.files.HashOutcome;
+import io.changeflux.files.TreeScanner;
+import io.changeflux.poll.PollConfig;
+import io.changeflux.poll.TreePoller;
+import io.changeflux.state.StateEntry;
+import io.changeflux.state.StateStore;
+import io.changeflux.spi.HealthReport;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
@@ -14,18 +25,21 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
+import reactor.util.context.Context;
+import reactor.util.context.ContextView;
 
 /**
  * Polls one directory on its own thread: a snapshot of the tree every interval, diffed against the
  * last one. A scan that takes longer than the interval skips the ticks it overran (ticks stay on
  * the grid started by the first scan); scans never overlap or queue up.
  */
-public final class DirectoryPoller {
+public final class DirectoryPoller implements TreePoller {
 
   private static final Logger log = LoggerFactory.getLogger(DirectoryPoller.class);
   private static final long RECENT_NANOS = TimeUnit.SECONDS.toNanos(1);
@@ -35,15 +49,32 @@ public final class DirectoryPoller {
 
   private final PollConfig config;
   private final TreeScanner scanner;
+  /** With {@code gitignore=true}: the rules; the scanner neither enters nor lists what they ignore. */
+  private final @Nullable GitIgnore ignore;
+  /** With {@code gitignore=true}: {@code .git/info/exclude} at the last scan (null: absent). */
+  private @Nullable FileState exclude;
+  /**
+   * With {@code confirm=sha256} (and no resume): key → SHA-256 of the content at the first scan,
+   * put on the key's first CREATED/MODIFIED as {@link io.changeflux.ChangeOps#BASELINE_SHA_HEADER}
+   * and then dropped; a DELETED drops it too. Touched on the poller's thread only.
+   */
+  private final Map<String, String> baselineShas = new HashMap<>();
+  private final FileHasher hasher;
   private final Consumer<ChangeEvent> emit;
   private final Consumer<Throwable> error;
   private final Runnable ready;
   private final Scheduler scheduler;
   private final long intervalNanos;
   private volatile boolean cancelled;
-  private volatile Disposable pending;
+  private volatile @Nullable Disposable pending;
   private Map<String, FileState> state = new HashMap<>();
   private boolean rootMissing;
+  /** With {@code state=}: where acknowledged events are recorded; else null. */
+  private final @Nullable StateStore store;
+  /** Keys to report again at the first diff after a resume (see {@link StateStore#pending()}). */
+  private java.util.@Nullable Set<String> resumePending;
+  private final ContextView context;
+  private boolean failing;
 
   /**
    * A poller; nothing runs until {@link #start}.
@@ -54,8 +85,36 @@ public final class DirectoryPoller {
    */
   public DirectoryPoller(
       PollConfig config, Consumer<ChangeEvent> emit, Consumer<Throwable> error, Runnable ready) {
+    this(config, emit, error, ready, null, Context.empty());
+  }
+
+  /**
+   * A poller whose events carry acknowledgement handles into {@code store} (null: none), and which
+   * reports a failing scan as DEGRADED ({@link HealthReport}) to the subscription whose context is
+   * {@code context}. Started without a baseline and with a store, it resumes from the store: the
+   * first scan is diffed against what was acknowledged before (or against nothing, after one
+   * OVERFLOW, when the file was discarded).
+   */
+  public DirectoryPoller(
+      PollConfig config,
+      Consumer<ChangeEvent> emit,
+      Consumer<Throwable> error,
+      Runnable ready,
+      @Nullable StateStore store,
+      ContextView context) {
+    this.store = store;
+    this.context = context;
     this.config = config;
-    this.scanner = new TreeScanner(config.root(), config.recursive(), config.followLinks());
+    GitIgnore ig = config.gitignore() ? GitIgnore.forRoot(config.root()) : null;
+    this.ignore = ig;
+    // Git never looks inside an ignored directory, so no negation re-includes anything below one.
+    this.scanner =
+        ig == null
+            ? new TreeScanner(config.root(), config.recursive(), config.followLinks())
+            : new TreeScanner(
+                config.root(), config.recursive(), config.followLinks(), k -> ig.ignored(k, true), ig::ignored);
+    this.exclude = ig == null ? null : excludeState();
+    this.hasher = FileHasher.within(config.root(), config.followLinks());
     this.emit = emit;
     this.error = error;
     this.ready = ready;
@@ -68,11 +127,31 @@ public final class DirectoryPoller {
    * scan diffs against it at once; without, the first scan is the baseline (reported as CREATED
    * when {@code initial}).
    */
-  public void start(Map<String, FileState> baseline) {
-    pending = scheduler.schedule(() -> first(baseline));
+  @Override
+  public void start(@Nullable Map<String, FileState> baseline) {
+    pending = scheduler.schedule(() -> guarded(() -> first(baseline)));
+  }
+
+  /** Runs a step; anything it throws (an Error, a bug) ends the stream instead of stopping silently. */
+  private void guarded(Runnable step) {
+    try {
+      step.run();
+    } catch (Throwable t) {
+      if (cancelled) {
+        return;
+      }
+      cancelled = true;
+      if (t instanceof ChangeSourceException) {
+        error.accept(t); // already one line naming the source (a state file refused with stateMismatch=fail)
+        return;
+      }
+      log.error("{}: poller failed, ending the stream: {}", config.source(), t.toString());
+      error.accept(new ChangeSourceException(config.source() + ": poller failed: " + t, t));
+    }
   }
 
   /** Stops polling and releases the thread. */
+  @Override
   public void cancel() {
     cancelled = true;
     Disposable p = pending;
@@ -82,8 +161,20 @@ public final class DirectoryPoller {
     scheduler.dispose();
   }
 
-  private void first(Map<String, FileState> baseline) {
+  private void first(@Nullable Map<String, FileState> baseline) {
     long t0 = System.nanoTime();
+    if (baseline == null && store != null && store.status() != StateStore.Status.NEW) {
+      baseline = new HashMap<>();
+      if (store.status() == StateStore.Status.DISCARDED) {
+        emitOverflow("state");
+      } else {
+        resumePending = store.pending();
+      }
+      for (String key : store.loaded().keySet()) {
+        // StateStore.resumeState: no stale version for a key handed out after its acknowledgement
+        baseline.put(key, store.resumeState(key, config.root().resolve(key)));
+      }
+    }
     if (baseline != null) {
       state = baseline;
       ready.run();
@@ -96,6 +187,14 @@ public final class DirectoryPoller {
         for (Map.Entry<String, FileState> e : new TreeMap<>(state).entrySet()) {
           emit(ChangeKind.CREATED, e.getKey(), e.getValue());
         }
+      } else if (store != null) {
+        Map<String, StateEntry> seen = new HashMap<>();
+        state.forEach((k, f) -> seen.put(k, StateEntry.of(f)));
+        store.baseline(seen); // there before anyone watched: not reported, so acknowledged as seen
+      }
+      if (config.confirmBaseline() && !config.content()) {
+        // compare=content drops an identical rewrite itself; compare=mtime leaves it to confirm.
+        hashBaseline();
       }
     } catch (NoSuchFileException | NotDirectoryException e) {
       if (!config.awaitRoot()) {
@@ -110,6 +209,33 @@ public final class DirectoryPoller {
     }
     ready.run();
     scheduleNext(t0);
+  }
+
+  /**
+   * Hashes the files of the first scan with the source's content rule (at most {@link
+   * io.changeflux.ChangeOps#DEFAULT_STATE_KEYS}), keeping a SHA only when the file's size and time
+   * are still those of the scan after hashing: a file changed meanwhile has no baseline (its next
+   * change is reported, as without one).
+   */
+  private void hashBaseline() {
+    io.changeflux.ShaResolver resolver = io.changeflux.ShaResolvers.fileSha256(config.root(), config.followLinks());
+    long t0 = System.nanoTime();
+    for (Map.Entry<String, FileState> e : state.entrySet()) {
+      if (cancelled || baselineShas.size() >= io.changeflux.ChangeOps.DEFAULT_STATE_KEYS) {
+        break;
+      }
+      FileState f = e.getValue();
+      try {
+        String sha = resolver.resolve(ChangeEvent.builder(ChangeKind.MODIFIED, e.getKey()).path(f.path()).build());
+        FileState after = scanner.stat(f.path());
+        if (sha != null && after != null && after.sameStat(f)) {
+          baselineShas.put(e.getKey(), sha);
+        }
+      } catch (IOException | RuntimeException ex) {
+        log.debug("{}: confirm baseline: {}: {}", config.source(), f.path(), ex.toString());
+      }
+    }
+    log.debug("{}: confirm baseline: {} files hashed in {} ms", config.source(), baselineShas.size(), (System.nanoTime() - t0) / 1_000_000);
   }
 
   private void fail(IOException e) {
@@ -134,8 +260,9 @@ public final class DirectoryPoller {
         hook.run();
       }
       poll();
-    } catch (RuntimeException e) {
+    } catch (java.io.UncheckedIOException | SecurityException e) {
       log.warn("{}: scan failed, will retry: {}", config.source(), e.toString());
+      failing(true);
     }
     scheduleNext(t0);
   }
@@ -147,7 +274,7 @@ public final class DirectoryPoller {
     long elapsed = System.nanoTime() - startedNanos;
     long delay = intervalNanos - (elapsed % intervalNanos);
     try {
-      pending = scheduler.schedule(this::tick, delay, TimeUnit.NANOSECONDS);
+      pending = scheduler.schedule(() -> guarded(this::tick), delay, TimeUnit.NANOSECONDS);
     } catch (java.util.concurrent.RejectedExecutionException e) {
       // cancelled meanwhile
     }
@@ -162,13 +289,76 @@ public final class DirectoryPoller {
       return;
     } catch (IOException e) {
       log.warn("{}: cannot scan {}, will retry: {}", config.source(), config.root(), TreeScanner.describe(e));
+      failing(true);
       return;
     }
+    if (ignore != null && rulesChanged(now)) {
+      try {
+        now = scan(state); // the same tick, by the new rules: newly ignored DELETED, un-ignored CREATED
+      } catch (NoSuchFileException | NotDirectoryException e) {
+        rootGone();
+        return;
+      } catch (IOException e) {
+        log.warn("{}: cannot scan {}, will retry: {}", config.source(), config.root(), TreeScanner.describe(e));
+        failing(true);
+        return;
+      }
+    }
+    failing(false);
     if (rootMissing) {
       rootMissing = false;
       log.info("{}: {} is back", config.source(), config.root());
     }
     diff(now);
+  }
+
+  /**
+   * Whether an ignore file changed between the last state and {@code now} (a {@code .gitignore} or
+   * {@code .ignore} in the tree, or the root's {@code .git/info/exclude}); its cached rules are
+   * dropped, so the next look-up reads it again.
+   */
+  private boolean rulesChanged(Map<String, FileState> now) {
+    GitIgnore ig = ignore;
+    if (ig == null) {
+      return false;
+    }
+    boolean changed = false;
+    FileState ex = excludeState();
+    if (!Objects.equals(ex == null ? null : ex.version(), exclude == null ? null : exclude.version())) {
+      exclude = ex;
+      changed |= ig.changed(".git/info/exclude");
+    }
+    for (Map.Entry<String, FileState> e : now.entrySet()) {
+      FileState old = state.get(e.getKey());
+      if ((old == null || !old.sameStat(e.getValue())) && ig.changed(e.getKey())) {
+        changed = true;
+      }
+    }
+    for (String key : state.keySet()) {
+      if (!now.containsKey(key) && ig.changed(key)) {
+        changed = true;
+      }
+    }
+    return changed;
+  }
+
+  /** The root's {@code .git/info/exclude} now, or null when there is none. */
+  private @Nullable FileState excludeState() {
+    return scanner.stat(config.root().resolve(".git").resolve("info").resolve("exclude"));
+  }
+
+  /** The DEGRADED reason while scans fail. */
+  public static final String SCAN_FAILING = "scan failing";
+
+  private void failing(boolean now) {
+    if (now != failing) {
+      failing = now;
+      if (now) {
+        HealthReport.degraded(context, SCAN_FAILING);
+      } else {
+        HealthReport.recovered(context, SCAN_FAILING);
+      }
+    }
   }
 
   private void rootGone() {
@@ -214,7 +404,23 @@ public final class DirectoryPoller {
       emit(ChangeKind.DELETED, e.getKey(), e.getValue());
     }
     for (Map.Entry<String, ChangeKind> e : changed.entrySet()) {
-      emit(e.getValue(), e.getKey(), now.get(e.getKey()));
+      FileState cur = now.get(e.getKey());
+      if (cur != null) { // always: changed holds keys of now only
+        emit(e.getValue(), e.getKey(), cur);
+      }
+    }
+    if (resumePending != null) {
+      // Handed out last run and never acknowledged: report what became of them, even unchanged.
+      for (String key : resumePending) {
+        FileState was = state.get(key);
+        FileState is = now.get(key);
+        if (is != null && was != null && !changed.containsKey(key)) {
+          emit(ChangeKind.MODIFIED, key, is);
+        } else if (is == null && was == null && scanner.inScope(key)) {
+          emit(ChangeKind.DELETED, key, store == null ? new FileState(config.root().resolve(key), 0, 0) : store.resumeState(key, config.root().resolve(key)));
+        }
+      }
+      resumePending = null;
     }
     state = now;
   }
@@ -234,10 +440,14 @@ public final class DirectoryPoller {
         if (old != null && old.sha() != null && old.sameStat(cur) && !recent) {
           e.setValue(cur.withSha(old.sha()));
         } else {
-          try {
-            e.setValue(cur.withSha(Hashing.sha256(cur.path())));
-          } catch (IOException unreadable) {
-            e.setValue(cur.withSha(old == null ? null : old.sha()));
+          java.security.MessageDigest md = FileHasher.newSha256();
+          HashOutcome o = hasher.read(cur.path(), md::update);
+          if (o.hashed()) {
+            e.setValue(cur.withSha(java.util.HexFormat.of().formatHex(md.digest())));
+          } else if (o == HashOutcome.NOT_REGULAR || o == HashOutcome.LINK || o == HashOutcome.OUTSIDE_ROOT) {
+            e.setValue(cur.withSha(null)); // never hashed (see FileHasher): compared by presence only
+          } else if (old != null) {
+            e.setValue(old); // vanished, changed or unreadable right now: the next scan hashes it again
           }
         }
       }
@@ -251,9 +461,30 @@ public final class DirectoryPoller {
     }
     ChangeEvent.Builder b =
         ChangeEvent.builder(kind, key).source(config.source()).path(f.path());
+    if (f.mtimeNanos() != 0 || f.size() != 0) {
+      // none for a DELETED re-reported at a resume whose last version is unknown (size 0, mtime 0)
+      b.header(IdempotencyKey.VERSION, f.version());
+    }
     if (kind != ChangeKind.DELETED && f.sha() != null) {
       b.sha(f.sha());
     }
-    emit.accept(b.build());
+    if (!baselineShas.isEmpty()) {
+      String base = baselineShas.remove(key);
+      if (base != null && kind != ChangeKind.DELETED) {
+        b.header(io.changeflux.ChangeOps.BASELINE_SHA_HEADER, base);
+      }
+    }
+    ChangeEvent e = b.build();
+    emit.accept(store == null ? e : store.track(e, StateEntry.of(f)));
+  }
+
+  /** One OVERFLOW (key {@code ""}, path = the root) with header {@code reason}. */
+  private void emitOverflow(String reason) {
+    emit.accept(
+        ChangeEvent.builder(ChangeKind.OVERFLOW, "")
+            .source(config.source())
+            .path(config.root())
+            .header("reason", reason)
+            .build());
   }
 }

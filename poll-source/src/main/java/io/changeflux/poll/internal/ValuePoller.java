@@ -3,11 +3,15 @@ package io.changeflux.poll.internal;
 import io.changeflux.ChangeEvent;
 import io.changeflux.ChangeKind;
 import io.changeflux.ChangeOps;
+import io.changeflux.ChangeSourceException;
+import io.changeflux.ShaResolvers;
+import io.changeflux.spi.HealthReport;
 import io.changeflux.spi.Readiness;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
@@ -15,7 +19,12 @@ import reactor.core.publisher.FluxSink;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
-/** Polls a value on a dedicated thread and reports when its SHA-256 changes. */
+/**
+ * Polls a value on a dedicated thread and reports when its SHA-256 changes. An exception from the
+ * value is logged (once per distinct message) and retried; an {@link Error} from it, or anything
+ * the poller itself throws, ends the stream with a {@link ChangeSourceException} (never a silent
+ * stop).
+ */
 public final class ValuePoller {
 
   private static final Logger log = LoggerFactory.getLogger(ValuePoller.class);
@@ -23,7 +32,7 @@ public final class ValuePoller {
   private ValuePoller() {}
 
   /** The events of one value; see {@code PollSource.value}. */
-  public static Flux<ChangeEvent> flux(String key, Callable<String> value, Duration interval) {
+  public static Flux<ChangeEvent> flux(String key, Callable<@Nullable String> value, Duration interval) {
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(value, "value");
     if (interval.isNegative() || interval.isZero()) {
@@ -40,7 +49,14 @@ public final class ValuePoller {
               tick[0] =
                   () -> {
                     long t0 = System.nanoTime();
-                    poll(st, sink, key, source, value);
+                    try {
+                      poll(st, sink, key, source, value);
+                    } catch (Throwable t) { // an Error from the value, or a bug here
+                      log.error("{}: value poller failed, ending the stream: {}", source, t.toString());
+                      scheduler.dispose();
+                      sink.error(new ChangeSourceException(source + ": value poller failed: " + t, t));
+                      return;
+                    }
                     // A call slower than the interval skips the ticks it overran: no backlog.
                     long delay = period - ((System.nanoTime() - t0) % period);
                     try {
@@ -58,12 +74,15 @@ public final class ValuePoller {
   private static final class State {
     boolean signalled;
     boolean baseline = true;
-    String sha;
-    String lastError;
+    @Nullable String sha;
+    @Nullable String lastError;
   }
 
+  /** The DEGRADED reason while reading the value fails. */
+  static final String READ_FAILING = "reading the value failing";
+
   private static void poll(
-      State st, FluxSink<ChangeEvent> sink, String key, String source, Callable<String> value) {
+      State st, FluxSink<ChangeEvent> sink, String key, String source, Callable<@Nullable String> value) {
     String v;
     try {
       v = value.call();
@@ -73,14 +92,18 @@ public final class ValuePoller {
         log.warn("{}: reading the value failed, will retry: {}", source, msg);
         st.lastError = msg;
       }
+      HealthReport.degraded(sink.contextView(), READ_FAILING);
       if (!st.signalled) {
         st.signalled = true;
         Readiness.signal(sink.contextView());
       }
       return;
     }
+    if (st.lastError != null) {
+      HealthReport.recovered(sink.contextView(), READ_FAILING);
+    }
     st.lastError = null;
-    String sha = v == null ? null : Hashing.sha256(v);
+    String sha = v == null ? null : ShaResolvers.sha256(v.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     if (st.baseline) {
       st.baseline = false;
       st.sha = sha;

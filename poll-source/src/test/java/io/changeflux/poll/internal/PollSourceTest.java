@@ -8,6 +8,7 @@ import io.changeflux.ChangeEvent;
 import io.changeflux.ChangeKind;
 import io.changeflux.ChangeSourceException;
 import io.changeflux.ChangeSources;
+import io.changeflux.ShaResolvers;
 import io.changeflux.testkit.ChangeSourceTestKit;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -57,6 +58,20 @@ class PollSourceTest implements ChangeSourceTestKit {
     return "kit/sub-" + (i % 7) + "/f-" + i + ".txt";
   }
 
+  /**
+   * Replaces {@code f}'s content in one step (a file written beside the tree, then renamed over
+   * it), so no scan can see the truncated, half-written file that {@code Files.writeString} leaves
+   * for a moment.
+   */
+  private void replace(Path f, String content, FileTime... time) throws IOException {
+    Path tmp = Files.createTempFile(dir.getParent(), "replace", ".tmp");
+    Files.writeString(tmp, content);
+    if (time.length > 0) {
+      Files.setLastModifiedTime(tmp, time[0]);
+    }
+    Files.move(tmp, f, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+  }
+
   @Test
   void nestedCreateModifyDeleteHaveTheRightKindsAndKeys() throws Exception {
     Files.createDirectories(dir.resolve("a/b"));
@@ -65,7 +80,7 @@ class PollSourceTest implements ChangeSourceTestKit {
     try {
       Files.writeString(dir.resolve("a/b/new.txt"), "new");
       await().atMost(patience()).untilAsserted(() -> assertThat(r.keys()).contains("a/b/new.txt"));
-      Files.writeString(dir.resolve("a/b/keep.txt"), "v2 longer");
+      replace(dir.resolve("a/b/keep.txt"), "v2 longer");
       await().atMost(patience()).untilAsserted(() -> assertThat(kinds(r, "a/b/keep.txt")).contains(ChangeKind.MODIFIED));
       Files.delete(dir.resolve("a/b/new.txt"));
       await().atMost(patience()).untilAsserted(() -> assertThat(kinds(r, "a/b/new.txt")).contains(ChangeKind.DELETED));
@@ -149,10 +164,10 @@ class PollSourceTest implements ChangeSourceTestKit {
       Files.writeString(dir.resolve("marker1"), "m"); // seen => a scan after the touch ran
       await().atMost(patience()).untilAsserted(() -> assertThat(r.keys()).contains("marker1"));
       assertThat(r.keys()).doesNotContain("c.txt");
-      Files.writeString(f, "bbbbb");
+      replace(f, "bbbbb");
       await().atMost(patience()).untilAsserted(() -> assertThat(kinds(r, "c.txt")).containsExactly(ChangeKind.MODIFIED));
       ChangeEvent e = r.events.stream().filter(x -> x.key().equals("c.txt")).findFirst().orElseThrow();
-      assertThat(e.sha()).contains(Hashing.sha256("bbbbb"));
+      assertThat(e.sha()).contains(ShaResolvers.sha256("bbbbb".getBytes(StandardCharsets.UTF_8)));
     } finally {
       r.disposable.dispose();
     }
@@ -168,11 +183,10 @@ class PollSourceTest implements ChangeSourceTestKit {
     Files.setLastModifiedTime(f, tick);
     Recorder r = subscribe(uri() + "&compare=content");
     try {
-      Files.writeString(f, "bbbb");
-      Files.setLastModifiedTime(f, tick); // the same size, the same time
+      replace(f, "bbbb", tick); // the same size, the same time
       // Scans run every 100 ms; those within a second of `tick` hash the file.
       await().atMost(patience()).untilAsserted(() -> assertThat(kinds(r, "coarse.txt")).containsExactly(ChangeKind.MODIFIED));
-      assertThat(r.events.get(0).sha()).contains(Hashing.sha256("bbbb"));
+      assertThat(r.events.get(0).sha()).contains(ShaResolvers.sha256("bbbb".getBytes(StandardCharsets.UTF_8)));
     } finally {
       r.disposable.dispose();
     }
@@ -361,5 +375,34 @@ class PollSourceTest implements ChangeSourceTestKit {
 
   static void deleteTree(Path p) throws IOException, InterruptedException {
     FsFixtures.shell(p.getParent(), "rm -rf '" + p + "'");
+  }
+
+  @Test
+  void anErrorDuringAScanEndsTheStreamWithOnError() throws Exception {
+    AtomicInteger scans = new AtomicInteger();
+    DirectoryPoller.SCAN_HOOKS.put(
+        dir,
+        () -> {
+          if (scans.incrementAndGet() == 3) {
+            throw new AssertionError("scan invariant broken");
+          }
+        });
+    Recorder r = subscribe(uri());
+    try {
+      await().atMost(patience()).untilAsserted(() -> assertThat(r.error.get()).isNotNull());
+      assertThat(r.error.get())
+          .isInstanceOf(ChangeSourceException.class)
+          .hasCauseInstanceOf(AssertionError.class)
+          .hasMessageContaining("scan invariant broken");
+      await()
+          .atMost(patience())
+          .untilAsserted(
+              () ->
+                  assertThat(Thread.getAllStackTraces().keySet())
+                      .noneMatch(t -> t.isAlive() && t.getName().startsWith("changeflux-poll")));
+      assertThat(scans.get()).isEqualTo(3);
+    } finally {
+      r.disposable.dispose();
+    }
   }
 }

@@ -13,21 +13,27 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The wire format of events published by the sink, so that a source restores kind, key, sha,
  * headers and payload.
  *
- * <p>Pub/sub: one JSON object that starts with {@code {"changeflux":1}: {@code
+ * <p>Pub/sub: one JSON object that starts with {@code {"changeflux":1}}: {@code
  * {"changeflux":1,"kind":"MODIFIED","key":"a/b","sha":"…","headers":{"x":"y"},"payload":"BASE64"}}
  * ({@code sha}, {@code headers} and {@code payload} only when present). Streams: the fields {@code
- * changeflux=1}, {@code kind}, {@code key}, {@code sha}, {@code payload} (raw bytes) and one
- * {@code h.NAME} field per header.
+ * changeflux=1}, {@code kind}, {@code key}, {@code sha}, {@code payload} (raw bytes), one
+ * {@code h.NAME} field per header and {@code idem}, the event's {@link
+ * io.changeflux.IdempotencyKey} (the sink stores an event once per key within its duplicate
+ * window).
  */
 public final class Envelope {
 
   /** The field / JSON property that marks an envelope. */
   public static final String MARKER = "changeflux";
+
+  /** The stream field of the event's {@link io.changeflux.IdempotencyKey}. */
+  public static final String IDEM = "idem";
 
   /** Prefix of header fields in a stream entry. */
   public static final String HEADER_PREFIX = "h.";
@@ -75,7 +81,7 @@ public final class Envelope {
     return out.toByteArray();
   }
 
-  /** Whether a pub/sub message claims to be an envelope (starts with {@code {"changeflux"}). */
+  /** Whether a pub/sub message claims to be an envelope (starts with <code>{"changeflux"</code>). */
   public static boolean isJsonEnvelope(byte[] message) {
     int i = 0;
     while (i < message.length && (message[i] == ' ' || message[i] == '\n' || message[i] == '\r' || message[i] == '\t')) {
@@ -143,6 +149,7 @@ public final class Envelope {
     if (e.payloadSize() > 0) {
       f.put("payload", e.payload());
     }
+    f.put(IDEM, utf8(io.changeflux.IdempotencyKey.of(e)));
     return f;
   }
 
@@ -188,7 +195,7 @@ public final class Envelope {
     return b;
   }
 
-  private static ChangeKind kind(String k) throws MalformedEnvelope {
+  private static ChangeKind kind(@Nullable String k) throws MalformedEnvelope {
     if (k == null) {
       throw new MalformedEnvelope("missing 'kind'");
     }
@@ -199,7 +206,7 @@ public final class Envelope {
     }
   }
 
-  private static String text(JsonNode n, String field) throws MalformedEnvelope {
+  private static @Nullable String text(JsonNode n, String field) throws MalformedEnvelope {
     JsonNode v = n.get(field);
     if (v == null || v.isNull()) {
       return null;
@@ -222,7 +229,7 @@ public final class Envelope {
     return s.length() <= 40 ? s : s.substring(0, 40) + "…";
   }
 
-  private static String firstLine(String s) {
+  private static String firstLine(@Nullable String s) {
     if (s == null) {
       return "";
     }

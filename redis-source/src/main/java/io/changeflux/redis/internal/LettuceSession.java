@@ -10,6 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The Lettuce objects of one subscription or one publish: its own {@link ClientResources} (so
@@ -44,7 +45,7 @@ final class LettuceSession {
   }
 
   /** Closes one connection once, however often it is asked to. */
-  CompletableFuture<Void> closeConnection(StatefulConnection<?, ?> c) {
+  CompletableFuture<Void> closeConnection(@Nullable StatefulConnection<?, ?> c) {
     if (c == null) {
       return CompletableFuture.completedFuture(null);
     }
@@ -52,7 +53,7 @@ final class LettuceSession {
   }
 
   /** Closes the given connections, then the client, then the resources; never blocks. */
-  CompletableFuture<Void> closeAsync(StatefulConnection<?, ?>... connections) {
+  CompletableFuture<Void> closeAsync(@Nullable StatefulConnection<?, ?>... connections) {
     if (!closed.compareAndSet(false, true)) {
       return CompletableFuture.completedFuture(null);
     }

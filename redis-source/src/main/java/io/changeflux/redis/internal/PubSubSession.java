@@ -3,6 +3,8 @@ package io.changeflux.redis.internal;
 import io.changeflux.ChangeEvent;
 import io.changeflux.ChangeKind;
 import io.changeflux.ChangeSourceException;
+import io.changeflux.SourceOptions;
+import io.changeflux.spi.HealthReport;
 import io.changeflux.spi.Readiness;
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisCommandExecutionException;
@@ -24,6 +26,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
@@ -46,11 +49,11 @@ final class PubSubSession implements RedisPubSubListener<String, byte[]>, RedisC
   private final RedisSettings settings;
   private final FluxSink<ChangeEvent> sink;
   private final String source;
-  private final Redactor redactor;
+  private final SourceOptions redactor;
   private final Set<String> channels;
   private final Set<String> patterns;
   private final String keyspacePrefix;
-  private final String keyspacePattern;
+  private final @Nullable String keyspacePattern;
   /** "c:" + channel or "p:" + pattern → the key of its OVERFLOW events. */
   private final Map<String, String> names = new LinkedHashMap<>();
   private final Set<String> confirmedOnce = ConcurrentHashMap.newKeySet();
@@ -61,12 +64,14 @@ final class PubSubSession implements RedisPubSubListener<String, byte[]>, RedisC
   private volatile boolean ready;
   private volatile boolean retried;
   private volatile boolean closed;
+  // Set by start() before the connect whose callbacks use it; close() checks it for null.
+  @SuppressWarnings("NullAway.Init")
   private volatile LettuceSession lettuce;
-  private volatile StatefulRedisPubSubConnection<String, byte[]> conn;
+  private volatile @Nullable StatefulRedisPubSubConnection<String, byte[]> conn;
   // The connect in flight (or done): close waits for it, so a connection that completes after
   // cancel is closed before the client and its event loops shut down (else its socket leaks).
-  private volatile CompletableFuture<StatefulRedisPubSubConnection<String, byte[]>> connecting;
-  private volatile Disposable bus;
+  private volatile @Nullable CompletableFuture<StatefulRedisPubSubConnection<String, byte[]>> connecting;
+  private volatile @Nullable Disposable bus;
 
   PubSubSession(RedisSettings settings, FluxSink<ChangeEvent> sink) {
     this.settings = settings;
@@ -332,10 +337,18 @@ final class PubSubSession implements RedisPubSubListener<String, byte[]>, RedisC
     }
   }
 
+  /** The DEGRADED reason from a lost connection until every subscription is confirmed again. */
+  static final String RECONNECTING = "reconnecting";
+
   private void confirm(String name) {
     boolean wasAwaiting = awaiting.remove(name);
+    if (wasAwaiting && ready && awaiting.isEmpty()) {
+      HealthReport.recovered(sink.contextView(), RECONNECTING);
+      HealthReport.reconnected(sink.contextView());
+    }
     if (!confirmedOnce.add(name) && wasAwaiting && ready) {
-      String key = names.get(name);
+      String known = names.get(name);
+      String key = known != null ? known : name; // always known: awaiting holds names' keys only
       Runnable overflow =
           () -> {
             log.info("{}: resubscribed to {} after a reconnect; emitting OVERFLOW (messages may have been lost)", source, key);
@@ -377,6 +390,7 @@ final class PubSubSession implements RedisPubSubListener<String, byte[]>, RedisC
       return;
     }
     awaiting.addAll(names.keySet());
+    HealthReport.degraded(sink.contextView(), RECONNECTING);
     long lost = reconnects.incrementAndGet();
     if (settings.giveUpAfter() != null) {
       try {
@@ -399,8 +413,9 @@ final class PubSubSession implements RedisPubSubListener<String, byte[]>, RedisC
 
   private void giveUpIfStillDown(long lost) {
     StatefulRedisPubSubConnection<String, byte[]> c = conn;
+    java.time.Duration after = settings.giveUpAfter(); // not null: only scheduled with giveUpAfter
     // still the same outage (no later disconnect) and not back: give up
-    if (!closed && reconnects.get() == lost && (c == null || !c.isOpen() || !awaiting.isEmpty())) {
+    if (after != null && !closed && reconnects.get() == lost && (c == null || !c.isOpen() || !awaiting.isEmpty())) {
       fail(
           new ChangeSourceException(
               source
@@ -409,7 +424,7 @@ final class PubSubSession implements RedisPubSubListener<String, byte[]>, RedisC
                   + ":"
                   + settings.port()
                   + " for "
-                  + io.changeflux.Durations.format(settings.giveUpAfter())
+                  + io.changeflux.Durations.format(after)
                   + " (giveUpAfter); giving up",
               "giveUpAfter",
               null));
@@ -477,7 +492,7 @@ final class PubSubSession implements RedisPubSubListener<String, byte[]>, RedisC
   @Override
   public void punsubscribed(String pattern, long count) {}
 
-  private ChangeEvent toEvent(String channel, String pattern, byte[] message) {
+  private ChangeEvent toEvent(String channel, @Nullable String pattern, byte[] message) {
     if (Envelope.isJsonEnvelope(message)) {
       try {
         return Envelope.fromJson(message).source(source).build();
@@ -492,13 +507,13 @@ final class PubSubSession implements RedisPubSubListener<String, byte[]>, RedisC
               m.getMessage());
         }
         ChangeEvent.Builder b = raw(channel, pattern, message);
-        return b.header("malformed", m.getMessage()).build();
+        return b.header("malformed", String.valueOf(m.getMessage())).build();
       }
     }
     return raw(channel, pattern, message).build();
   }
 
-  private ChangeEvent.Builder raw(String channel, String pattern, byte[] message) {
+  private ChangeEvent.Builder raw(String channel, @Nullable String pattern, byte[] message) {
     ChangeEvent.Builder b = ChangeEvent.builder(ChangeKind.MODIFIED, channel).source(source).payload(message);
     if (pattern != null) {
       b.header("pattern", pattern);

@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /** The validated configuration of one {@code redis:} URI, and the Lettuce objects it makes. */
 public final class RedisSettings {
@@ -29,27 +30,27 @@ public final class RedisSettings {
   private final String host;
   private final int port;
   private final int db;
-  private final String user;
-  private final String password;
+  private final @Nullable String user;
+  private final @Nullable String password;
   private final boolean ssl;
   private final boolean verifyPeer;
   private final Duration timeout;
   private final Duration connectTimeout;
   private final Duration maxReconnectDelay;
-  private final Duration giveUpAfter;
+  private final @Nullable Duration giveUpAfter;
   private final List<String> channels;
   private final List<String> patterns;
-  private final String keyspace;
+  private final @Nullable String keyspace;
   private final boolean configureNotifications;
-  private final String stream;
+  private final @Nullable String stream;
   private final String group;
-  private final String consumer;
+  private final @Nullable String consumer;
   private final String start;
   private final Duration claimIdle;
   private final int batch;
-  private final Integer maxLen;
+  private final @Nullable Integer maxLen;
+  private final Duration duplicateWindow;
   private final int maxKeys;
-  private final Redactor redactor;
 
   private RedisSettings(SourceOptions o) {
     this.options = o;
@@ -108,29 +109,30 @@ public final class RedisSettings {
     this.user = o.has("user") ? o.get(RedisProvider.USER) : a.user().filter(u -> !u.isEmpty()).orElse(null);
     String pw = o.has("password") ? o.get(RedisProvider.PASSWORD) : a.password().orElse(null);
     this.password = pw == null || pw.isEmpty() ? null : pw;
-    this.verifyPeer = o.get(RedisProvider.VERIFY_PEER);
-    this.timeout = positive(RedisProvider.TIMEOUT.name(), o.get(RedisProvider.TIMEOUT));
-    this.connectTimeout = positive(RedisProvider.CONNECT_TIMEOUT.name(), o.get(RedisProvider.CONNECT_TIMEOUT));
+    this.verifyPeer = o.require(RedisProvider.VERIFY_PEER);
+    this.timeout = positive(RedisProvider.TIMEOUT.name(), o.require(RedisProvider.TIMEOUT));
+    this.connectTimeout = positive(RedisProvider.CONNECT_TIMEOUT.name(), o.require(RedisProvider.CONNECT_TIMEOUT));
     this.maxReconnectDelay =
-        positive(RedisProvider.MAX_RECONNECT_DELAY.name(), o.get(RedisProvider.MAX_RECONNECT_DELAY));
+        positive(RedisProvider.MAX_RECONNECT_DELAY.name(), o.require(RedisProvider.MAX_RECONNECT_DELAY));
     Duration g = o.get(RedisProvider.GIVE_UP_AFTER);
     this.giveUpAfter = g == null ? null : positive(RedisProvider.GIVE_UP_AFTER.name(), g);
-    this.channels = o.get(RedisProvider.CHANNELS);
-    this.patterns = o.get(RedisProvider.PATTERNS);
+    this.channels = o.require(RedisProvider.CHANNELS);
+    this.patterns = o.require(RedisProvider.PATTERNS);
     String ks = o.get(RedisProvider.KEYSPACE);
     this.keyspace = ks == null || ks.isEmpty() ? null : ks;
-    this.configureNotifications = o.get(RedisProvider.CONFIGURE_NOTIFICATIONS);
+    this.configureNotifications = o.require(RedisProvider.CONFIGURE_NOTIFICATIONS);
     String st = o.get(RedisProvider.STREAM);
     this.stream = st == null || st.isEmpty() ? null : st;
-    this.group = o.get(RedisProvider.GROUP);
+    this.group = o.require(RedisProvider.GROUP);
     String c = o.get(RedisProvider.CONSUMER);
     // the host name only when needed: looking it up may block
     this.consumer = c == null || c.isEmpty() ? (stream == null ? null : defaultConsumer()) : c;
-    this.start = o.get(RedisProvider.START);
-    this.claimIdle = o.get(RedisProvider.CLAIM_IDLE);
-    this.batch = o.get(RedisProvider.BATCH);
+    this.start = o.require(RedisProvider.START);
+    this.claimIdle = o.require(RedisProvider.CLAIM_IDLE);
+    this.batch = o.require(RedisProvider.BATCH);
     this.maxLen = o.get(RedisProvider.MAX_LEN);
-    this.maxKeys = o.get(ChangePipeline.COALESCE);
+    this.duplicateWindow = o.require(RedisProvider.DUPLICATE_WINDOW);
+    this.maxKeys = o.require(ChangePipeline.COALESCE);
     if (!tls) {
       for (var spec :
           List.of(
@@ -157,15 +159,6 @@ public final class RedisSettings {
       throw new ChangeSourceException(
           source + ": options 'certFile' and 'keyFile' go together", RedisProvider.KEY_FILE.name(), null);
     }
-    List<String> secrets = new ArrayList<>();
-    if (password != null) {
-      secrets.add(password);
-    }
-    String tsp = o.get(RedisProvider.TRUST_STORE_PASSWORD);
-    if (tsp != null && !tsp.isEmpty()) {
-      secrets.add(tsp);
-    }
-    this.redactor = new Redactor(secrets);
   }
 
   /**
@@ -191,13 +184,22 @@ public final class RedisSettings {
     return this;
   }
 
-  private static String defaultConsumer() {
+  /**
+   * {@code host-pid-random}: two readers on one host, or a reader restarted, are distinct consumers
+   * (a consumer's pending entries are its own; a predecessor's are claimed after {@code claimIdle}).
+   */
+  static String defaultConsumer() {
+    String host;
     try {
-      return InetAddress.getLocalHost().getHostName();
+      host = InetAddress.getLocalHost().getHostName();
     } catch (Exception e) {
-      String h = System.getenv("HOSTNAME");
-      return h == null || h.isEmpty() ? "changeflux" : h;
+      host = System.getenv("HOSTNAME");
     }
+    if (host == null || host.isEmpty()) {
+      host = "changeflux";
+    }
+    String random = Long.toString(java.util.concurrent.ThreadLocalRandom.current().nextLong() >>> 1, 36);
+    return host + "-" + ProcessHandle.current().pid() + "-" + random.substring(0, Math.min(6, random.length()));
   }
 
   private Duration positive(String name, Duration d) {
@@ -219,7 +221,7 @@ public final class RedisSettings {
     }
   }
 
-  private ChangeSourceException fail(String what, Throwable cause) {
+  private ChangeSourceException fail(String what, @Nullable Throwable cause) {
     return new ChangeSourceException(options.redacted() + ": " + what, cause);
   }
 
@@ -265,7 +267,8 @@ public final class RedisSettings {
       }
       String cert = options.get(RedisProvider.CERT_FILE);
       if (cert != null) {
-        s.keyManager(new File(cert), new File(options.get(RedisProvider.KEY_FILE)), null);
+        // keyFile goes with certFile (checked in the constructor)
+        s.keyManager(new File(cert), new File(options.require(RedisProvider.KEY_FILE)), null);
       }
       b.sslOptions(s.build());
     }
@@ -293,9 +296,13 @@ public final class RedisSettings {
     return source;
   }
 
-  /** Removes secrets from text and exceptions of the client library. */
-  public Redactor redactor() {
-    return redactor;
+  /**
+   * What removes secrets from text and exceptions of the client library: the options themselves
+   * ({@link SourceOptions#describe}, {@link SourceOptions#sanitize}, {@link SourceOptions#scrub}),
+   * by core's one rule.
+   */
+  public SourceOptions redactor() {
+    return options;
   }
 
   public SourceOptions options() {
@@ -319,7 +326,7 @@ public final class RedisSettings {
   }
 
   /** How long without a connection before giving up; null = forever. */
-  public Duration giveUpAfter() {
+  public @Nullable Duration giveUpAfter() {
     return giveUpAfter;
   }
 
@@ -336,7 +343,7 @@ public final class RedisSettings {
     return patterns;
   }
 
-  public String keyspace() {
+  public @Nullable String keyspace() {
     return keyspace;
   }
 
@@ -344,7 +351,7 @@ public final class RedisSettings {
     return configureNotifications;
   }
 
-  public String stream() {
+  public @Nullable String stream() {
     return stream;
   }
 
@@ -352,7 +359,7 @@ public final class RedisSettings {
     return group;
   }
 
-  public String consumer() {
+  public @Nullable String consumer() {
     return consumer;
   }
 
@@ -368,8 +375,13 @@ public final class RedisSettings {
     return batch;
   }
 
-  public Integer maxLen() {
+  public @Nullable Integer maxLen() {
     return maxLen;
+  }
+
+  /** Sink with stream: how long an idempotency key is remembered; zero = plain XADD. */
+  public Duration duplicateWindow() {
+    return duplicateWindow;
   }
 
   public int maxKeys() {
@@ -378,6 +390,6 @@ public final class RedisSettings {
 
   /** Whether the user asked to acknowledge by hand. */
   public boolean manualAck() {
-    return "manual".equals(options.get(RedisProvider.ACK).toLowerCase(Locale.ROOT));
+    return "manual".equals(options.require(RedisProvider.ACK).toLowerCase(Locale.ROOT));
   }
 }

@@ -2,9 +2,11 @@ package io.changeflux.redis.internal;
 
 import io.changeflux.ChangeEvent;
 import io.changeflux.ChangeSourceException;
-import io.lettuce.core.XAddArgs;
+import io.changeflux.SourceOptions;
+import io.changeflux.spi.ConfirmedPublishing;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -16,9 +18,12 @@ public final class SinkSession {
 
   private SinkSession() {}
 
-  /** PUBLISH to {@code channel}, or XADD to the settings' stream when channel is null. */
-  public static Mono<Void> publish(RedisSettings settings, String channel, Flux<ChangeEvent> events) {
-    Redactor r = settings.redactor();
+  /**
+   * PUBLISH to {@code channel}, or, when channel is null, append to the settings' stream (see
+   * {@link StreamAppend}: idempotent, retried until the server confirmed, acknowledged after).
+   */
+  public static Mono<Void> publish(RedisSettings settings, @Nullable String channel, Flux<ChangeEvent> events) {
+    SourceOptions r = settings.redactor();
     String source = settings.source();
     return Mono.usingWhen(
         Mono.fromCallable(() -> new LettuceSession(settings, CONCURRENCY * 4))
@@ -38,29 +43,25 @@ public final class SinkSession {
                 }),
         open -> {
           RedisAsyncCommands<String, byte[]> cmd = open.connection.async();
-          XAddArgs xadd = new XAddArgs();
-          if (settings.maxLen() != null) {
-            xadd.maxlen(settings.maxLen()).approximateTrimming();
+          if (channel != null) {
+            return events
+                .flatMapSequential(
+                    e ->
+                        Mono.fromCompletionStage(() -> cmd.publish(channel, Envelope.toJson(e)))
+                            // The server has it: now the event's own source may forget it.
+                            .doOnSuccess(x -> e.ack()),
+                    CONCURRENCY,
+                    1)
+                .onErrorMap(
+                    t -> t instanceof io.lettuce.core.RedisException,
+                    t -> new ChangeSourceException(source + ": publishing failed: " + r.describe(t), r.sanitize(t)))
+                .then();
           }
-          return events
-              .flatMapSequential(
-                  e ->
-                      Mono.fromCompletionStage(
-                          () ->
-                              channel != null
-                                  ? cmd.publish(channel, Envelope.toJson(e)).thenApply(x -> Boolean.TRUE)
-                                  : cmd.xadd(settings.stream(), xadd, Envelope.toFields(e)).thenApply(x -> Boolean.TRUE))
-                          // The server has it: now the event's own source may forget it (a relay
-                          // from an at-least-once source acknowledges only here).
-                          .doOnSuccess(x -> e.ack()),
-                  CONCURRENCY,
-                  1)
-              .onErrorMap(
-                  t -> t instanceof io.lettuce.core.RedisException,
-                  t ->
-                      new ChangeSourceException(
-                          source + ": publishing failed: " + r.describe(t), r.sanitize(t)))
-              .then();
+          StreamAppend append = new StreamAppend(settings, cmd);
+          // The source is requested from, and its events are mapped on, one worker thread, not on
+          // Lettuce's event loops (where confirmations complete).
+          return ConfirmedPublishing.publish(
+              events.publishOn(reactor.core.scheduler.Schedulers.boundedElastic(), CONCURRENCY), CONCURRENCY, append::send);
         },
         open -> Mono.fromCompletionStage(open.lettuce.closeAsync(open.connection)));
   }

@@ -2,6 +2,7 @@ package io.changeflux.redis.internal;
 
 import io.changeflux.ChangeEvent;
 import io.changeflux.ChangeSource;
+import io.changeflux.Delivery;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.FluxSink;
 
@@ -22,6 +23,11 @@ public final class StreamSource implements ChangeSource {
   @Override
   public Flux<ChangeEvent> events() {
     return Flux.create(sink -> new StreamSession(settings, sink).start(), FluxSink.OverflowStrategy.BUFFER);
+  }
+
+  @Override
+  public Delivery delivery() {
+    return Delivery.PULL;
   }
 
   @Override

@@ -1,5 +1,7 @@
 package io.changeflux.redis.internal;
 
+import io.changeflux.SourceOptions;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -84,9 +86,13 @@ class EnvelopeTest {
 
   @Test
   void redactorRemovesUserInfoPasswordsAndLiteralSecrets() {
-    Redactor r = new Redactor(java.util.List.of("s3cret"));
-    assertThat(r.redact("connect redis://u:s3cret@h:1 failed")).doesNotContain("s3cret");
-    assertThat(r.redact("AUTH s3cret refused")).isEqualTo("AUTH *** refused");
+    SourceOptions r =
+        RedisSettings.of(
+                SourceOptions.parse("redis://u:s3cret@h:1?channels=a")
+                    .validate(io.changeflux.ChangeSources.options(new io.changeflux.redis.RedisProvider())))
+            .redactor();
+    assertThat(r.scrub("connect redis://u:s3cret@h:1 failed")).doesNotContain("s3cret");
+    assertThat(r.scrub("AUTH s3cret refused")).isEqualTo("AUTH *** refused");
     Throwable t = r.sanitize(new IllegalStateException("bad s3cret", new RuntimeException("x s3cret")));
     assertThat(String.valueOf(t)).doesNotContain("s3cret").contains("IllegalStateException");
     assertThat(String.valueOf(t.getCause())).doesNotContain("s3cret");

@@ -28,7 +28,7 @@ import picocli.CommandLine.Spec;
       RelayCommand.class,
       RunCommand.class,
       QueueCommand.class,
-      CommandLine.HelpCommand.class
+      HelpCommand.class
     })
 public final class Main implements Runnable {
 
@@ -66,15 +66,19 @@ public final class Main implements Runnable {
         return USAGE;
       }
     }
-    return commandLine(debug).execute(args);
+    CommandLine cl = commandLine(debug);
+    String page = schemeHelpRequest(args);
+    if (page != null) {
+      return cl.execute("help", page);
+    }
+    return cl.execute(args);
   }
 
   static CommandLine commandLine(boolean debug) {
     CommandLine cl = new CommandLine(new Main());
-    cl.setUsageHelpWidth(130);
-    String schemes = Schemes.forPicocli(Schemes.help());
-    cl.getCommandSpec().usageMessage().footer(schemes);
-    cl.getSubcommands().get("watch").getCommandSpec().usageMessage().footer(schemes);
+    cl.setUsageHelpWidth(HelpText.width());
+    cl.setUsageHelpLongOptionsMaxWidth(24);
+    HelpText.install(cl);
     cl.setExecutionExceptionHandler(
         (ex, commandLine, parseResult) -> {
           PrintWriter err = commandLine.getErr();
@@ -92,12 +96,27 @@ public final class Main implements Runnable {
     cl.setParameterExceptionHandler(
         (ex, args) -> {
           PrintWriter err = ex.getCommandLine().getErr();
-          err.println("changeflux: " + ex.getMessage());
+          err.println("changeflux: " + SourceOptions.redact(String.valueOf(ex.getMessage())));
           err.println("Try 'changeflux " + (ex.getCommandLine() == cl ? "" : ex.getCommandLine().getCommandName() + " ") + "--help'.");
           err.flush();
           return USAGE;
         });
     return cl;
+  }
+
+  /** {@code watch --help fs} (or {@code -h fs:}, either order): the scheme whose page to show instead of watch's usage, else null. */
+  static String schemeHelpRequest(String[] args) {
+    List<String> a = List.of(args);
+    if (a.size() < 3 || !a.get(0).equals("watch") || !(a.contains("--help") || a.contains("-h"))) {
+      return null;
+    }
+    for (String s : a.subList(1, a.size())) {
+      // a bare scheme name (fs, fs:); a whole URI (fs:.) asks for watch's own help
+      if (s.matches("[A-Za-z][A-Za-z0-9+.-]*:?") && HelpText.provider(s).isPresent()) {
+        return s;
+      }
+    }
+    return null;
   }
 
   /** A throwable as one safe line: its class when it has no message, secrets redacted. */

@@ -20,7 +20,11 @@ import reactor.core.Disposable;
       "Forward every event of FROM (after FROM's operators) to the broker TO, with kind, key, sha and headers.",
       "Example: relay fs:/data 'nats://hub:4222?subjects=changes' on one machine, and",
       "watch 'nats://hub:4222?subjects=changes' --json on the others.",
-      "Prints 'watching FROM -> TO' on stderr once both ends are up."
+      "Prints 'watching FROM -> TO' on stderr once both ends are up.",
+      "Lossless: FROM is read with ack=manual, and each event is acknowledged only after TO confirmed it",
+      "(Redis: the XADD reply; JetStream: the PubAck), published with an idempotency key so that a",
+      "re-delivery after a crash is stored once. fs:, poll: and git: need state=PATH to resume",
+      "what changed while the relay was down."
     })
 final class RelayCommand implements Callable<Integer> {
 
@@ -38,10 +42,16 @@ final class RelayCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     SourceOptions options = source.resolve(from);
-    if (!options.has("ack")
-        && ChangeSources.options(ChangeSources.provider(options)).stream().anyMatch(o -> o.name().equals("ack"))) {
-      // From an at-least-once source, an event is acknowledged only once the broker TO confirmed it.
+    java.util.Set<String> keys = new java.util.HashSet<>();
+    ChangeSources.options(ChangeSources.provider(options)).forEach(o -> keys.add(o.name()));
+    if (!options.has("ack") && keys.contains("ack")) {
+      // From an at-least-once or state=-backed source, an event is acknowledged (and the source's
+      // state advances) only once the broker TO confirmed it.
       options = options.with("ack", "manual");
+    }
+    String warning = lossWarning(options, keys);
+    if (warning != null) {
+      System.err.println(warning);
     }
     ChangeSource src = ChangeSources.open(options);
     ChangeSink sink = ChangeSinks.open(to);
@@ -52,4 +62,21 @@ final class RelayCommand implements Callable<Integer> {
             .subscribe(v -> {}, session.failure(), session::finish);
     return session.await(d);
   }
+
+  /**
+   * The one-line warning for a source that forgets what changed while the relay was down (fs,
+   * poll and git without {@code state=}), or null.
+   */
+  static String lossWarning(SourceOptions options, java.util.Set<String> keys) {
+    boolean resumable = keys.contains("state") || STATEFUL.contains(options.scheme());
+    if (!resumable || options.has("state")) {
+      return null;
+    }
+    return "changeflux: WARN "
+        + options.redacted()
+        + " has no state=: changes made while the relay is down will be lost; add state=PATH (a file on local disk) to send them after a restart";
+  }
+
+  /** Schemes that resume from a state file. */
+  private static final java.util.Set<String> STATEFUL = java.util.Set.of("fs", "poll", "git");
 }

@@ -4,6 +4,8 @@ import io.changeflux.ChangeEvent;
 import io.changeflux.ChangeSourceException;
 import io.changeflux.ChangeSources;
 import io.changeflux.Durations;
+import io.changeflux.SourceOptions;
+import io.changeflux.samples.run.Handoff;
 import io.changeflux.samples.run.PipelineFile;
 import io.changeflux.samples.run.PipelineRunner;
 import io.changeflux.samples.run.WaveRunner;
@@ -11,6 +13,7 @@ import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
@@ -26,7 +29,8 @@ import reactor.core.Disposable;
       "Run a pipeline's stages once (exit 0 when all succeed, 1 when one fails), or with --watch",
       "run them all, then re-run only the stages a change affects and those downstream of them.",
       "Stage outputs are never watched; changes during a run go into the next wave.",
-      "With --watch on a terminal: f forces a full run, q quits."
+      "With --watch on a terminal: f forces a full run, q quits.",
+      "With --watch --state FILE (or state= in the pipeline file), a restart runs only what changed while stopped."
     })
 final class RunCommand implements Callable<Integer> {
 
@@ -42,6 +46,15 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--max-wait", paramLabel = "DURATION", description = "longest wait under continuous change (default: the file's maxWait, else 5s)")
   String maxWait;
 
+  @Option(
+      names = "--state",
+      paramLabel = "FILE",
+      description = {
+        "with --watch: remember what was seen in FILE (default: the pipeline file's state=, else none);",
+        "a restart runs only the stages that changes made while stopped affect (all on the first start)"
+      })
+  Path state;
+
   @Option(names = "--debug", description = "log at debug level and show stack traces")
   boolean debug;
 
@@ -50,7 +63,9 @@ final class RunCommand implements Callable<Integer> {
     PipelineFile first = PipelineFile.read(file);
     PipelineRunner runner = new PipelineRunner(System.err);
     if (!watch) {
-      return runner.run(first, first.all(), List.of()) ? 0 : Main.FAILURE;
+      try (EventsFile none = EventsFile.write(List.of(), 1)) {
+        return runner.run(first, first.all(), List.of(), Map.of(Handoff.EVENTS_FILE, none.path.toString())) ? 0 : Main.FAILURE;
+      }
     }
     String quiet = debounce != null ? debounce : Durations.format(first.debounce());
     String most = maxWait != null ? maxWait : Durations.format(first.maxWait());
@@ -59,7 +74,28 @@ final class RunCommand implements Callable<Integer> {
     String pipelineKey = relativeKey(root, first.file());
     StringBuilder uri = new StringBuilder("fs:").append(root.toString().replace("%", "%25").replace("?", "%3F"));
     uri.append("?debounce=").append(quiet).append("&maxWait=").append(most);
-    var source = ChangeSources.open(uri.toString());
+    SourceOptions options = ExecRunner.watchDefaults(SourceOptions.parse(uri.toString()));
+    Path stateFile = state != null ? state.toAbsolutePath().normalize() : first.state().orElse(null);
+    boolean resume = false;
+    if (stateFile != null) {
+      if (stateFile.startsWith(root.toAbsolutePath().normalize())) {
+        // Its own checkpoints would be changes to watch: a wave, an acknowledgement, a checkpoint...
+        throw new ChangeSourceException(
+            file + ": state file " + stateFile + " is inside the watched root " + root
+                + "; put it outside (e.g. --state ../" + root.getFileName() + ".run.state)",
+            "state",
+            null);
+      }
+      options = options.with("state", stateFile.toString());
+      if (ChangeSources.options(ChangeSources.provider(options)).stream().anyMatch(o -> o.name().equals("ack"))) {
+        // The state advances only for changes whose wave ran: a kill mid-run runs them again.
+        options = options.with("ack", "manual");
+      }
+      // With a state from an earlier run, the source reports what changed since: only the
+      // stages those changes affect run at start (a state it cannot trust gives an OVERFLOW: all).
+      resume = java.nio.file.Files.isRegularFile(stateFile);
+    }
+    var source = ChangeSources.open(options);
 
     Session session = new Session(debug);
     WaveRunner waves =
@@ -68,13 +104,13 @@ final class RunCommand implements Callable<Integer> {
             10_000,
             wave -> {
               PipelineFile pf = current.get();
-              List<String> keys = new ArrayList<>();
+              List<ChangeEvent> changed = new ArrayList<>();
               boolean reload = false;
               for (ChangeEvent e : wave.events()) {
                 if (e.key().equals(pipelineKey)) {
                   reload = true;
                 } else if (!isOutput(pf, e.key())) {
-                  keys.add(e.key());
+                  changed.add(e);
                 }
               }
               if (reload) {
@@ -82,18 +118,24 @@ final class RunCommand implements Callable<Integer> {
                   pf = PipelineFile.read(file);
                   current.set(pf);
                   System.err.println("changeflux: reloaded " + file);
-                  keys.removeIf(k -> isOutput(current.get(), k));
+                  changed.removeIf(e -> isOutput(current.get(), e.key()));
                 } catch (ChangeSourceException e) {
                   System.err.println("changeflux: " + e.getMessage() + "; keeping the last valid pipeline");
                 }
               }
+              List<String> keys = changed.stream().map(ChangeEvent::key).toList();
               List<PipelineFile.Stage> stages = wave.overflow() ? pf.all() : pf.affected(keys);
               if (!stages.isEmpty()) {
-                runner.run(pf, stages, keys);
+                try (EventsFile events = EventsFile.write(changed, wave.number())) {
+                  runner.run(pf, stages, keys, Map.of(Handoff.EVENTS_FILE, events.path.toString()));
+                }
               }
+              wave.events().forEach(ChangeEvent::ack);
             });
-    // The first wave: everything.
-    waves.force();
+    if (!resume) {
+      // The first wave: everything.
+      waves.force();
+    }
     Disposable d =
         source
             .batches()

@@ -5,36 +5,10 @@ import io.changeflux.OptionSpec;
 import io.changeflux.spi.ChangeSourceProvider;
 import java.util.List;
 
-/** The installed schemes and their options, as help text or a Markdown table, from the option specs. */
+/** The installed schemes and their options as Markdown tables for the README, from the option specs (help text: {@link HelpText}). */
 final class Schemes {
 
   private Schemes() {}
-
-  /** Plain text for --help (newlines as \n; see {@link #forPicocli}). */
-  static String help() {
-    StringBuilder sb = new StringBuilder("\nInstalled schemes:\n");
-    for (ChangeSourceProvider p : ChangeSources.providers()) {
-      sb.append("\n  ").append(p.usage());
-      if (p.schemes().size() > 1) {
-        sb.append("  (schemes: ").append(String.join(", ", p.schemes().stream().sorted().toList())).append(')');
-      }
-      sb.append("\n    ").append(p.description()).append("\n");
-      for (OptionSpec<?> o : p.options()) {
-        sb.append(line(o));
-      }
-    }
-    sb.append("\nEvery scheme also takes the pipeline options:\n");
-    for (OptionSpec<?> o : io.changeflux.ChangePipeline.OPTIONS) {
-      sb.append(line(o));
-    }
-    sb.append("\nDurations: 250ms, 5s, 2m, PT5S. Lists: a,b or the key repeated.\n");
-    return sb.toString();
-  }
-
-  /** Text as picocli's format strings want it. */
-  static String forPicocli(String text) {
-    return text.replace("%", "%%").replace("\n", "%n");
-  }
 
   /** One Markdown table per scheme, for the README. */
   static String markdown() {
@@ -61,11 +35,5 @@ final class Schemes {
           .append(o.isSensitive() ? " (secret: never printed)" : "").append(" |\n");
     }
     sb.append('\n');
-  }
-
-  private static String line(OptionSpec<?> o) {
-    String def = o.isRequired() ? "required" : o.defaultText() == null ? "" : "default " + o.defaultText();
-    return String.format("      %-16s %s%s", o.name(), o.description(), def.isEmpty() ? "" : " (" + def + ")")
-        + "\n";
   }
 }

@@ -44,10 +44,17 @@ import reactor.core.scheduler.Schedulers;
  * pending/} (so two consumers never take the same one), handled, and moved to {@code done/}, or to
  * {@code failed/} with {@code NAME.reason} beside it. Writers should create a request under another
  * name and rename it into {@code pending/} (as maildir does), so that a half-written request is
- * never picked up. A consumer killed mid-request and restarted finishes what it left: a request
+ * never picked up; for writers that do not, an {@code fs:} queue holds a new request until it has
+ * not changed for 250 ms ({@code stable=250ms} unless the config sets {@code stable}). A consumer
+ * killed mid-request and restarted finishes what it left: a request
  * whose handler had succeeded (a {@code NAME.ok} marker in {@code processing/}) is moved to {@code
  * done/} without running again; one whose handler was interrupted runs again, because it never
  * completed. Nothing is lost, and nothing that completed runs twice.
+ *
+ * <p>With {@code state=PATH} on an {@code fs:} or {@code poll:} queue, the source also remembers
+ * what it delivered (acknowledged once the request was handled), so a restarted consumer learns of
+ * the requests that arrived while it was down from the state as well as from the scan of {@code
+ * pending/} ({@code initial=true}, kept): a request is claimed once either way.
  *
  * <p><b>Brokers</b> (Redis Streams, NATS JetStream): the body is the request; the message is
  * acknowledged only after the handler finished (success or failure, which is logged), so a
@@ -56,6 +63,9 @@ import reactor.core.scheduler.Schedulers;
 public final class QueueConsumer {
 
   private static final Logger log = LoggerFactory.getLogger(QueueConsumer.class);
+
+  /** {@code stable=} for {@code fs:} queues unless the config sets it ({@code stable=0}: none). */
+  static final String STABLE_DEFAULT = "250ms";
 
   /** What processes one request. */
   @FunctionalInterface
@@ -86,7 +96,13 @@ public final class QueueConsumer {
     p.remove("handler");
     SourceOptions o = SourceOptions.fromProperties(p, "");
     this.files = o.scheme().equals("fs") || o.scheme().equals("poll");
+    boolean hasAck =
+        ChangeSources.options(ChangeSources.provider(o)).stream().map(OptionSpec::name).anyMatch("ack"::equals);
     if (files) {
+      if (o.has("state") && hasAck && !o.has("ack")) {
+        // state=: the stored state advances only for events handled (or found already claimed).
+        o = o.with("ack", "manual");
+      }
       pending = Path.of(o.targetDecoded()).toAbsolutePath().normalize();
       if (!Files.isDirectory(pending)) {
         throw new ChangeSourceException(o.redacted() + ": no such directory: " + pending);
@@ -101,10 +117,12 @@ public final class QueueConsumer {
       if (o.scheme().equals("fs") && !o.has("recursive")) {
         o = o.with("recursive", "false");
       }
+      if (o.scheme().equals("fs") && !o.has("stable")) {
+        // A writer that does not rename into pending/ is still read whole, not at its first bytes.
+        o = o.with("stable", STABLE_DEFAULT);
+      }
     } else {
       pending = processing = done = failed = null;
-      boolean hasAck =
-          ChangeSources.options(ChangeSources.provider(o)).stream().map(OptionSpec::name).anyMatch("ack"::equals);
       if (hasAck) {
         o = o.with("ack", "manual");
       }
@@ -210,6 +228,7 @@ public final class QueueConsumer {
     } else if (e.kind() != ChangeKind.DELETED && e.key().indexOf('/') < 0) {
       claimAndHandle(pending.resolve(e.key()));
     }
+    e.ack(); // with state=: the request is done (or was taken by another consumer)
   }
 
   /** At start: finish what a killed consumer left in processing/. */

@@ -29,6 +29,7 @@ import java.util.stream.Collectors;
  * root=.                      # folder to watch; default: the file's folder
  * debounce=200ms              # quiet period; default 200ms
  * maxWait=5s                  # longest wait under continuous change; default 5s
+ * state=../proj.run.state     # --watch: resume from this file, outside root (relative to this file's folder); default: none
  * stage.compile.inputs=src/**&#47;*.java
  * stage.compile.outputs=build/classes/**
  * stage.compile.command=javac -d build/classes $(find src -name '*.java')
@@ -93,9 +94,11 @@ public final class PipelineFile {
   private final Path root;
   private final Duration debounce;
   private final Duration maxWait;
+  private final Path state;
   private final List<Stage> stages;
 
-  private PipelineFile(Path file, Path root, Duration debounce, Duration maxWait, List<Stage> stages) {
+  private PipelineFile(Path file, Path root, Duration debounce, Duration maxWait, Path state, List<Stage> stages) {
+    this.state = state;
     this.file = file;
     this.root = root;
     this.debounce = debounce;
@@ -126,7 +129,9 @@ public final class PipelineFile {
     Duration maxWait = duration(file, p, "maxWait", "5s");
     Map<String, Map<String, String>> raw = new LinkedHashMap<>();
     List<String> order = new ArrayList<>();
-    Set<String> top = Set.of("root", "debounce", "maxWait");
+    String stateText = p.getProperty("state");
+    Path state = stateText == null || stateText.isBlank() ? null : dir.resolve(stateText.trim()).normalize();
+    Set<String> top = Set.of("root", "debounce", "maxWait", "state");
     // Properties forget the order; recover the declaration order from the file's text.
     List<String> keysInOrder = keysInOrder(file);
     for (String key : keysInOrder) {
@@ -136,7 +141,7 @@ public final class PipelineFile {
       String[] parts = key.split("\\.", 3);
       if (parts.length != 3 || !parts[0].equals("stage") || parts[1].isEmpty()) {
         throw new ChangeSourceException(
-            file + ": unknown key '" + key + "'; expected root, debounce, maxWait or stage.NAME.(inputs|outputs|after|command)");
+            file + ": unknown key '" + key + "'; expected root, debounce, maxWait, state or stage.NAME.(inputs|outputs|after|command)");
       }
       if (!Set.of("inputs", "outputs", "after", "command").contains(parts[2])) {
         throw new ChangeSourceException(
@@ -177,7 +182,7 @@ public final class PipelineFile {
       }
       stages.add(new Stage(name, inputs, list(s.get("outputs")), after, command.trim()));
     }
-    PipelineFile pf = new PipelineFile(file.toAbsolutePath(), root, debounce, maxWait, List.copyOf(stages));
+    PipelineFile pf = new PipelineFile(file.toAbsolutePath(), root, debounce, maxWait, state, List.copyOf(stages));
     pf.checkAcyclic();
     return pf;
   }
@@ -200,6 +205,11 @@ public final class PipelineFile {
   /** The longest wait under continuous change. */
   public Duration maxWait() {
     return maxWait;
+  }
+
+  /** {@code --watch}: the state file to resume from ({@code state=}), if the file names one. */
+  public java.util.Optional<Path> state() {
+    return java.util.Optional.ofNullable(state);
   }
 
   /** The stages, in declaration order. */

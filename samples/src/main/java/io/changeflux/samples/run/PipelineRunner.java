@@ -2,8 +2,10 @@ package io.changeflux.samples.run;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /** Runs a pipeline's stages in order, with their output passed through; a failed stage skips what depends on it. */
@@ -17,11 +19,22 @@ public final class PipelineRunner {
   }
 
   /**
-   * Runs {@code stages} (already in run order) with {@code CHANGEFLUX_KEYS} = the changed keys.
+   * Runs {@code stages} (already in run order) with {@code CHANGEFLUX_KEYS} = the changed keys (see {@link Handoff}).
    *
    * @return whether every stage ran and succeeded
    */
   public boolean run(PipelineFile pipeline, List<PipelineFile.Stage> stages, List<String> keys) {
+    return run(pipeline, stages, keys, Map.of());
+  }
+
+  /**
+   * As {@link #run(PipelineFile, List, List)}, with {@code env} added to every stage's environment
+   * (the CLI adds {@code CHANGEFLUX_EVENTS_FILE}). {@code CHANGEFLUX_KEYS} is cut past
+   * {@link Handoff#MAX_KEYS_BYTES} with {@code CHANGEFLUX_KEYS_TRUNCATED=1}.
+   */
+  public boolean run(PipelineFile pipeline, List<PipelineFile.Stage> stages, List<String> keys, Map<String, String> env) {
+    Map<String, String> vars = new HashMap<>(Handoff.keysEnvironment(keys));
+    vars.putAll(env);
     Set<String> failed = new HashSet<>();
     boolean ok = true;
     for (PipelineFile.Stage s : stages) {
@@ -47,7 +60,7 @@ public final class PipelineRunner {
             .redirectOutput(ProcessBuilder.Redirect.INHERIT)
             .redirectError(ProcessBuilder.Redirect.INHERIT)
             .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-        pb.environment().put("CHANGEFLUX_KEYS", String.join("\n", keys));
+        Handoff.apply(pb.environment(), vars);
         pb.environment().put("CHANGEFLUX_STAGE", s.name());
         rc = pb.start().waitFor();
       } catch (IOException e) {

@@ -2,6 +2,7 @@ package io.changeflux.samples.run;
 
 import io.changeflux.ChangeEvent;
 import io.changeflux.ChangeKind;
+import io.changeflux.ChangeOps;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -13,7 +14,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs an action on waves of changes, never two at once: changes that arrive while a wave runs
- * accumulate — one entry per key, the latest kept, at most {@code maxKeys} keys (past that, the
+ * accumulate — one entry per key, merged by core's table (CREATED then MODIFIED is CREATED, CREATED
+ * then DELETED cancels out, DELETED then CREATED is MODIFIED, ...), at most {@code maxKeys} keys (past that, the
  * next wave is marked {@linkplain Wave#overflow() overflowed}: "rescan everything") — into the next
  * wave. {@link #offer} never blocks; the action runs on one dedicated thread.
  */
@@ -89,10 +91,20 @@ public final class WaveRunner implements AutoCloseable {
           overflow = true;
           pending.clear();
         }
-        pending.merge(e.key(), e, (a, b) -> b);
+        pending.merge(e.key(), e, WaveRunner::merge);
       }
       pending.notifyAll();
     }
+  }
+
+  /** Core's merge table; a pair that cancels out is acknowledged, as the batching operators do. */
+  private static ChangeEvent merge(ChangeEvent earlier, ChangeEvent later) {
+    ChangeEvent merged = ChangeOps.merge(earlier, later).orElse(null);
+    if (merged == null) {
+      earlier.ack();
+      later.ack();
+    }
+    return merged;
   }
 
   /** Runs a wave that treats everything as changed (an empty, overflowed wave), as soon as the current one ends. */

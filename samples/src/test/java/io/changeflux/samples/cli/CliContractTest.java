@@ -20,6 +20,19 @@ class CliContractTest {
   }
 
   @Test
+  void helpListsTheWebSchemesAndAMissingSecretExitsTwoNamingTheKey() throws Exception {
+    CliProcess help = CliProcess.run("watch", "--help");
+    assertThat(String.join("\n", help.out)).contains("webhook", "https");
+    CliProcess webhook = CliProcess.run("help", "webhook");
+    assertThat(String.join("\n", webhook.out)).contains("webhook://HOST:PORT/PATH", "verify");
+    CliProcess http = CliProcess.run("help", "http");
+    assertThat(String.join("\n", http.out)).contains("http://HOST[:PORT]/PATH", "select");
+    CliProcess p = CliProcess.run("watch", "webhook://127.0.0.1:1/h?verify=github");
+    assertThat(p.exitValue()).isEqualTo(2);
+    assertThat(p.err).singleElement().asString().contains("'secret'");
+  }
+
+  @Test
   void unknownOptionExitsTwoNamingIt() throws Exception {
     CliProcess p = CliProcess.run("watch", "mem:x?bogus=1");
     assertThat(p.exitValue()).isEqualTo(2);
@@ -97,11 +110,13 @@ class CliContractTest {
   void helpListsSchemesAndOptionsWithDefaults() throws Exception {
     CliProcess root = CliProcess.run("--help");
     assertThat(root.exitValue()).isZero();
-    assertThat(String.join("\n", root.out)).contains("watch", "publish", "relay", "Installed schemes:", "mem:NAME");
+    assertThat(String.join("\n", root.out)).contains("watch", "publish", "relay", "Schemes: ", "mem", "changeflux help SCHEME");
     CliProcess watch = CliProcess.run("watch", "--help");
     assertThat(watch.exitValue()).isZero();
-    String text = String.join("\n", watch.out);
-    assertThat(text).contains("--json", "--count", "--config", "--debounce", "coalesce", "default 10000");
+    assertThat(String.join("\n", watch.out)).contains("--json", "--count", "--config", "--debounce", "--coalesce");
+    CliProcess mem = CliProcess.run("help", "mem");
+    assertThat(mem.exitValue()).isZero();
+    assertThat(String.join("\n", mem.out)).contains("mem:NAME", "coalesce", "10000");
   }
 
   @Test

@@ -103,6 +103,22 @@ public final class CliProcess implements AutoCloseable {
     new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).start().waitFor();
   }
 
+  /** SIGKILL, and waits until the process is gone. */
+  public void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor();
+  }
+
+  /** The process id. */
+  public long pid() {
+    return process.pid();
+  }
+
+  /** Whether the process still runs. */
+  public boolean isAlive() {
+    return process.isAlive();
+  }
+
   /** Writes to the CLI's stdin. */
   public void type(String text) throws IOException {
     process.getOutputStream().write(text.getBytes(StandardCharsets.UTF_8));
@@ -121,6 +137,11 @@ public final class CliProcess implements AutoCloseable {
   }
 
   private void pump(InputStream in, List<String> into) {
+    pumps.add(startPump(in, into, "cli-pump"));
+  }
+
+  /** A daemon thread that adds each UTF-8 line of {@code in} to {@code into} until it ends. */
+  static Thread startPump(InputStream in, List<String> into, String name) {
     Thread t =
         new Thread(
             () -> {
@@ -133,11 +154,12 @@ public final class CliProcess implements AutoCloseable {
                 // process gone
               }
             },
-            "cli-pump");
+            name);
     t.setDaemon(true);
-    pumps.add(t);
     t.start();
+    return t;
   }
+
 
   @Override
   public void close() {

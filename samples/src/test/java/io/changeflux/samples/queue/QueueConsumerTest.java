@@ -71,6 +71,30 @@ class QueueConsumerTest {
   }
 
   @Test
+  void aRequestWrittenSlowlyInPlaceIsHandledWhole() throws Exception {
+    Path pending = pending();
+    ConcurrentMap<String, String> seen = new ConcurrentHashMap<>();
+    Disposable d = start("fs:" + pending, (key, body, file) -> seen.put(key, new String(body, StandardCharsets.UTF_8)));
+    try {
+      StringBuilder all = new StringBuilder();
+      // A writer that does not rename: it writes into pending/ itself, pausing between chunks.
+      try (var w = Files.newBufferedWriter(pending.resolve("slow"))) {
+        for (int i = 0; i < 5; i++) {
+          String chunk = "chunk " + i + "\n";
+          w.write(chunk);
+          w.flush();
+          all.append(chunk);
+          Thread.sleep(100); // the producer's pace (less than stable=250ms), not a synchronisation
+        }
+      }
+      await().atMost(Duration.ofSeconds(30)).until(() -> names(tmp.resolve("queue/done")).equals(List.of("slow")));
+      assertThat(seen).containsEntry("slow", all.toString());
+    } finally {
+      d.dispose();
+    }
+  }
+
+  @Test
   void aFailedRequestGoesToFailedWithItsReason() throws Exception {
     Path pending = pending();
     Disposable d = start("fs:" + pending, (key, body, file) -> {

@@ -107,4 +107,69 @@ class WaveRunnerTest {
       await().atMost(Duration.ofSeconds(10)).until(() -> calls.get() == 2);
     }
   }
+
+  @Test
+  void changesDuringAWaveMergeByCoresTable() throws Exception {
+    List<WaveRunner.Wave> waves = new CopyOnWriteArrayList<>();
+    CountDownLatch started = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    try (WaveRunner runner =
+        new WaveRunner("test", 100, w -> {
+          waves.add(w);
+          started.countDown();
+          try {
+            release.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        })) {
+      runner.offer(events("first"));
+      started.await();
+      runner.offer(List.of(
+          ChangeEvent.of(ChangeKind.CREATED, "new"),
+          ChangeEvent.of(ChangeKind.MODIFIED, "new"),
+          ChangeEvent.of(ChangeKind.CREATED, "tmp"),
+          ChangeEvent.of(ChangeKind.DELETED, "tmp"),
+          ChangeEvent.of(ChangeKind.DELETED, "swap"),
+          ChangeEvent.of(ChangeKind.CREATED, "swap"),
+          ChangeEvent.of(ChangeKind.MODIFIED, "gone"),
+          ChangeEvent.of(ChangeKind.DELETED, "gone")));
+      release.countDown();
+      await().atMost(Duration.ofSeconds(10)).until(() -> waves.size() == 2);
+      List<ChangeEvent> merged = waves.get(1).events();
+      assertThat(merged).extracting(ChangeEvent::key).containsExactly("new", "swap", "gone");
+      assertThat(merged).extracting(ChangeEvent::kind)
+          .containsExactly(ChangeKind.CREATED, ChangeKind.MODIFIED, ChangeKind.DELETED);
+      assertThat(merged).extracting(ChangeEvent::count).containsExactly(2, 2, 2);
+    }
+  }
+  @Test
+  void aRedeliveredCreatedAndItsDeletionMakeADeletionInTheWave() throws Exception {
+    List<WaveRunner.Wave> waves = new CopyOnWriteArrayList<>();
+    CountDownLatch started = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    try (WaveRunner runner =
+        new WaveRunner("test", 100, w -> {
+          waves.add(w);
+          started.countDown();
+          try {
+            release.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        })) {
+      runner.offer(events("first"));
+      started.await();
+      runner.offer(List.of(
+          ChangeEvent.of(ChangeKind.CREATED, "again").toBuilder().header(io.changeflux.ChangeOps.REDELIVERED, "true").build(),
+          ChangeEvent.of(ChangeKind.DELETED, "again"),
+          ChangeEvent.of(ChangeKind.CREATED, "tmp"),
+          ChangeEvent.of(ChangeKind.DELETED, "tmp")));
+      release.countDown();
+      await().atMost(Duration.ofSeconds(10)).until(() -> waves.size() == 2);
+      List<ChangeEvent> merged = waves.get(1).events();
+      assertThat(merged).extracting(ChangeEvent::key).containsExactly("again");
+      assertThat(merged).extracting(ChangeEvent::kind).containsExactly(ChangeKind.DELETED);
+    }
+  }
 }

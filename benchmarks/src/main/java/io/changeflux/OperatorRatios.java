@@ -1,0 +1,57 @@
+package io.changeflux;
+
+import java.util.List;
+
+/**
+ * Each operator of {@link ChainBenchmark} (and the whole chain) against the bare {@code map} +
+ * {@code bufferTimeout} baseline, in back-to-back pairs ({@link PairedRatios}), without JMH: a
+ * quick way to see which operator a change of the hot path moved, on a shared machine where only
+ * same-run ratios mean anything.
+ *
+ * <pre>
+ * java -Xms1g -Xmx1g -cp benchmarks/target/benchmarks.jar io.changeflux.OperatorRatios [rounds] [chain,debounce,dedup,coalesce,paths]
+ * </pre>
+ *
+ * Prints one line per benchmark: its events/s, the baseline's in the same rounds, and the median of
+ * the per-round time ratios (candidate / baseline; the issue's chain goal is at most 2).
+ */
+public final class OperatorRatios {
+
+  private OperatorRatios() {}
+
+  /** Entry point. */
+  public static void main(String[] args) throws Exception {
+    int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 15;
+    List<String> which =
+        List.of((args.length > 1 ? args[1] : "chain,debounce,dedup,coalesce,paths").split(","));
+    ChainBenchmark b = new ChainBenchmark();
+    b.setup();
+    for (String w : which) {
+      PairedRatios.Work candidate;
+      switch (w) {
+        case "chain":
+          candidate = b::chain;
+          break;
+        case "debounce":
+          candidate = b::debounceOnly;
+          break;
+        case "dedup":
+          candidate = b::dedupOnly;
+          break;
+        case "coalesce":
+          candidate = b::coalesceOnly;
+          break;
+        case "paths":
+          candidate = b::pathsOnly;
+          break;
+        default:
+          throw new IllegalArgumentException("unknown benchmark " + w);
+      }
+      PairedRatios.Result r =
+          PairedRatios.measure(candidate, b::mapBufferTimeout, ChainBenchmark.N, 5, rounds);
+      System.out.printf(
+          "%-9s %7.2f M events/s   bare %7.2f M events/s   ratio %.2f%n",
+          w, r.candidatePerSecond / 1e6, r.baselinePerSecond / 1e6, r.ratio);
+    }
+  }
+}

@@ -1,0 +1,156 @@
+package io.changeflux.fs.internal;
+
+import io.changeflux.ChangeKind;
+import io.changeflux.files.FileState;
+import io.changeflux.files.TreeScanner;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What one watch last reported of its tree, apart from any watching machinery: every entry (key →
+ * size, modification time, file key) and every directory by identity (path → file key), so that a
+ * directory deleted and re-created under the same name, its events lost, is still a new directory.
+ *
+ * <p>The entries are only touched by the watch's own thread. The directories are also recorded by
+ * the watcher thread as it registers them ({@link #registered}), hence a concurrent map.
+ */
+final class TreeState {
+
+  /** Receives the differences {@link #diff} finds. */
+  interface Emitter {
+    void emit(ChangeKind kind, String key, FileState state);
+  }
+
+  private TreeMap<String, FileState> files = new TreeMap<>();
+  private final Map<Path, Object> dirs = new ConcurrentHashMap<>();
+
+  /** The entries, by key (a live view: do not change it while iterating). */
+  TreeMap<String, FileState> files() {
+    return files;
+  }
+
+  @Nullable FileState get(String key) {
+    return files.get(key);
+  }
+
+  /** Records an entry; returns its previous state, or null when it is new. */
+  @Nullable FileState put(String key, FileState f) {
+    return files.put(key, f);
+  }
+
+  /** Replaces every entry without reporting anything (a baseline). */
+  void reset(TreeMap<String, FileState> now) {
+    files = now;
+  }
+
+  /** Removes an entry and every entry below it (a deleted directory); returns what went. */
+  List<Map.Entry<String, FileState>> removeSubtree(String key) {
+    List<Map.Entry<String, FileState>> removed = new ArrayList<>();
+    FileState self = files.remove(key);
+    if (self != null) {
+      removed.add(Map.entry(key, self));
+    }
+    SortedMap<String, FileState> below = files.subMap(key + "/", key + "0"); // '0' follows '/'
+    if (!below.isEmpty()) {
+      // Copy key and value: TreeMap reuses its entry objects while deleting (an inner node takes
+      // its successor's key and value), so entries kept from entrySet() change under clear().
+      for (Map.Entry<String, FileState> e : below.entrySet()) {
+        removed.add(Map.entry(e.getKey(), e.getValue()));
+      }
+      below.clear();
+    }
+    return removed;
+  }
+
+  /** Removes every entry and directory; returns the entries that went. */
+  TreeMap<String, FileState> clear() {
+    TreeMap<String, FileState> old = files;
+    files = new TreeMap<>();
+    dirs.clear();
+    return old;
+  }
+
+  /**
+   * Emits DELETED, CREATED and MODIFIED for every difference between the entries and {@code now},
+   * then keeps {@code now}.
+   */
+  void diff(TreeMap<String, FileState> now, Emitter out) {
+    for (Map.Entry<String, FileState> e : files.entrySet()) {
+      if (!now.containsKey(e.getKey())) {
+        out.emit(ChangeKind.DELETED, e.getKey(), e.getValue());
+      }
+    }
+    for (Map.Entry<String, FileState> e : now.entrySet()) {
+      FileState old = files.get(e.getKey());
+      if (old == null) {
+        out.emit(ChangeKind.CREATED, e.getKey(), e.getValue());
+      } else if (!old.sameStat(e.getValue())) {
+        out.emit(ChangeKind.MODIFIED, e.getKey(), e.getValue());
+      }
+    }
+    files = now;
+  }
+
+  /** A directory the watcher registered, with the file key it had then (null where none). */
+  void registered(Path dir, Object fileKey) {
+    dirs.put(dir, fileKey == null ? TreeScanner.NO_KEY : fileKey);
+  }
+
+  /**
+   * A DELETE was seen for {@code dir}: when it was a known directory, its watch is gone — unless
+   * the same directory is there again (the DELETE of a path that the watcher thread has since seen
+   * re-created and registered anew keeps the new record).
+   */
+  void dirGone(Path dir) {
+    Object known = dirs.get(dir);
+    if (known == null) {
+      return;
+    }
+    try {
+      Object now =
+          Files.readAttributes(dir, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+      if (known.equals(now == null ? TreeScanner.NO_KEY : now)) {
+        return;
+      }
+    } catch (IOException gone) {
+      // gone indeed
+    }
+    dirs.remove(dir, known);
+  }
+
+  /** Forgets every directory (before the watcher registers them all again). */
+  void clearDirs() {
+    dirs.clear();
+  }
+
+  /**
+   * The directories of a scan (path → file key) that are not registered as the same directory: new
+   * ones, and ones re-created under a known name. Empty when every watch is in place.
+   */
+  List<Path> unregistered(Map<Path, Object> scanned) {
+    List<Path> out = new ArrayList<>();
+    for (Map.Entry<Path, Object> e : scanned.entrySet()) {
+      Object known = dirs.get(e.getKey());
+      if (known == null || !Objects.equals(known, e.getValue())) {
+        out.add(e.getKey());
+      }
+    }
+    return out;
+  }
+
+  /** How many directories are known. */
+  int dirCount() {
+    return dirs.size();
+  }
+}

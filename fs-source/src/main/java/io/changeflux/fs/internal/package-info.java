@@ -1,0 +1,5 @@
+/** Implementation; not exported. */
+@NullMarked
+package io.changeflux.fs.internal;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,272 @@
+package io.changeflux.fs.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.changeflux.ChangeEvent;
+import io.changeflux.ChangeKind;
+import io.changeflux.ChangeSources;
+import io.changeflux.files.TreeScanner;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import reactor.core.Disposable;
+
+/**
+ * The native engine itself (engine=native, whatever this run's default): its descriptors go at
+ * close from another thread, even while its owner is blocked in poll() or held up before taking a
+ * batch; renames are
+ * paired by cookie (a moved directory's watches follow it; one moved out loses them).
+ */
+class InotifyWatchTest {
+
+  static final Duration PATIENCE = Duration.ofSeconds(30);
+
+  @TempDir Path dir;
+
+  private final List<ChangeEvent> events = new CopyOnWriteArrayList<>();
+  private Disposable subscription;
+
+  @BeforeEach
+  void linuxOnly() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(Inotify.available(), "inotify: " + Inotify.unavailableReason());
+  }
+
+  @AfterEach
+  void dispose() {
+    NativeWatch.beforeHandOff = null;
+    if (subscription != null) {
+      subscription.dispose();
+    }
+  }
+
+  private InotifyWatch engine(Path root) {
+    FsConfig c =
+        new FsConfig(root, "fs:" + root, true, false, false, "none", Duration.ofSeconds(2), false, false, false, Duration.ZERO, "native");
+    return new InotifyWatch(c, new TreeScanner(root, true, false), (d, k) -> {}, 0);
+  }
+
+  private void watch(String uri) throws InterruptedException {
+    CountDownLatch ready = new CountDownLatch(1);
+    subscription =
+        ChangeSources.open(uri)
+            .events()
+            .contextWrite(ChangeSources.onReady(ready::countDown))
+            .subscribe(events::add);
+    assertThat(ready.await(30, TimeUnit.SECONDS)).isTrue();
+  }
+
+  private ChangeEvent awaitEvent(ChangeKind kind, String key) {
+    await().atMost(PATIENCE).until(() -> events.stream().anyMatch(e -> e.kind() == kind && e.key().equals(key)));
+    return events.stream().filter(e -> e.kind() == kind && e.key().equals(key)).findFirst().get();
+  }
+
+  /** Descriptors of this process that are inotify instances or eventfds. */
+  /**
+   * The count of inotify and eventfd descriptors once it has stopped changing (the same four polls
+   * running): an earlier test's engine may still be closing its descriptors, and a baseline taken
+   * while it does would be one too high for good.
+   */
+  static int settledInotifyAndEventFds() {
+    int[] last = {-1};
+    int[] same = {0};
+    await()
+        .atMost(PATIENCE)
+        .pollInterval(Duration.ofMillis(50))
+        .until(
+            () -> {
+              int n = inotifyAndEventFds();
+              same[0] = n == last[0] ? same[0] + 1 : 0;
+              last[0] = n;
+              return same[0] >= 3;
+            });
+    return last[0];
+  }
+
+  static int inotifyAndEventFds() throws Exception {
+    int n = 0;
+    File[] fds = new File("/proc/self/fd").listFiles();
+    for (File f : fds == null ? new File[0] : fds) {
+      try {
+        String target = Files.readSymbolicLink(f.toPath()).toString();
+        if (target.contains("inotify") || target.contains("eventfd")) {
+          n++;
+        }
+      } catch (java.io.IOException gone) {
+        // closed meanwhile
+      }
+    }
+    return n;
+  }
+
+  /**
+   * Runs {@code body} with {@code w} on a thread of its own (the engine's owner, as a watch's
+   * thread is), which then polls until the engine is closed; returns that thread.
+   */
+  private static Thread owner(InotifyWatch w, Runnable body, CountDownLatch polling) {
+    Thread t =
+        new Thread(
+            () -> {
+              body.run();
+              polling.countDown();
+              try {
+                while (w.poll(60_000) != null || !Thread.currentThread().isInterrupted() && !closedFlag(w)) {
+                  // events of the tree, if any: drop them
+                }
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            },
+            "test-inotify-owner");
+    t.setDaemon(true);
+    t.start();
+    return t;
+  }
+
+  /** Whether the engine has no session left (closed, its owner out of poll). */
+  private static boolean closedFlag(InotifyWatch w) {
+    return !w.open();
+  }
+
+  @Test
+  void closeFromAnotherThreadWakesTheBlockedOwnerAndItReleasesTheDescriptorsEveryTime() throws Exception {
+    int fdsBefore = settledInotifyAndEventFds();
+    Files.createDirectories(dir.resolve("a/b"));
+    for (int round = 0; round < 20; round++) {
+      InotifyWatch w = engine(dir);
+      boolean restart = round % 2 == 1;
+      CountDownLatch polling = new CountDownLatch(1);
+      Thread t =
+          owner(
+              w,
+              () -> {
+                assertThat(w.start()).isNull();
+                if (restart) {
+                  assertThat(w.start()).isNull(); // a restart closes the first instance
+                }
+              },
+              polling);
+      assertThat(polling.await(30, TimeUnit.SECONDS)).isTrue();
+      assertThat(inotifyAndEventFds()).isEqualTo(fdsBefore + 2);
+      assertThat(FsSourceTest.inotifyWatches()).isGreaterThanOrEqualTo(3);
+      // The owner is blocked in poll() (nothing happens in the tree) for a minute: close must wake it.
+      if (restart) {
+        w.close();
+      } else {
+        w.cancel();
+      }
+      t.join(30_000);
+      assertThat(t.isAlive()).as("woken, not at the end of its minute").isFalse();
+      assertThat(inotifyAndEventFds()).isEqualTo(fdsBefore);
+    }
+  }
+
+  @Test
+  void cancelWhileTheOwnerIsHeldBeforeTakingABatchHandsNothingOnAndReleasesTheDescriptors() throws Exception {
+    int fdsBefore = settledInotifyAndEventFds();
+    CountDownLatch entered = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    NativeWatch.beforeHandOff =
+        () -> {
+          entered.countDown();
+          try {
+            release.await(30, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        };
+    InotifyWatch w = engine(dir);
+    List<NativeWatch.Raw> got = new CopyOnWriteArrayList<>();
+    Thread t =
+        new Thread(
+            () -> {
+              assertThat(w.start()).isNull();
+              try {
+                for (int i = 0; i < 50 && w.open(); i++) {
+                  NativeWatch.Raw r = w.poll(100);
+                  if (r != null) {
+                    got.add(r);
+                  }
+                }
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            },
+            "test-inotify-owner");
+    t.setDaemon(true);
+    t.start();
+    await().atMost(PATIENCE).until(() -> inotifyAndEventFds() == fdsBefore + 2);
+    for (int i = 0; i < 100; i++) {
+      Files.writeString(dir.resolve("f" + i), "x");
+    }
+    assertThat(entered.await(30, TimeUnit.SECONDS)).isTrue();
+    w.cancel();
+    release.countDown();
+    t.join(30_000);
+    assertThat(t.isAlive()).isFalse();
+    assertThat(got).as("a cancelled engine's batch is not handed on").isEmpty();
+    await().atMost(PATIENCE).untilAsserted(() -> assertThat(inotifyAndEventFds()).isEqualTo(fdsBefore));
+  }
+
+  @Test
+  void aMovedDirectoryKeepsItsWatchesUnderItsNewName() throws Exception {
+    FsFileTest.sh(dir, "mkdir -p old/deep && printf 1 > old/deep/f");
+    watch("fs:" + dir + "?engine=native");
+    int watches = FsSourceTest.inotifyWatches();
+    FsFileTest.sh(dir, "mv old new");
+    assertThat(awaitEvent(ChangeKind.CREATED, "new/deep/f").headers()).containsEntry("movedFrom", "old/deep/f");
+    assertThat(awaitEvent(ChangeKind.DELETED, "old/deep/f").headers()).containsEntry("movedTo", "new/deep/f");
+    Files.writeString(dir.resolve("new/deep/later"), "l");
+    awaitEvent(ChangeKind.CREATED, "new/deep/later");
+    assertThat(events).noneMatch(e -> e.key().startsWith("old/") && e.kind() != ChangeKind.DELETED);
+    assertThat(FsSourceTest.inotifyWatches()).as("the same watches, renamed").isEqualTo(watches);
+  }
+
+  @Test
+  void aDirectoryMovedOutOfTheTreeLosesItsWatches() throws Exception {
+    Path away = Files.createTempDirectory("changeflux-away");
+    try {
+      FsFileTest.sh(dir, "mkdir -p gone/a gone/b && printf 1 > gone/a/f");
+      watch("fs:" + dir + "?engine=native");
+      int watches = FsSourceTest.inotifyWatches();
+      Files.move(dir.resolve("gone"), away.resolve("gone"));
+      awaitEvent(ChangeKind.DELETED, "gone/a/f");
+      await().atMost(PATIENCE).until(() -> FsSourceTest.inotifyWatches() == watches - 3);
+      Files.writeString(away.resolve("gone/a/outside"), "o");
+      Files.writeString(dir.resolve("marker"), "m");
+      awaitEvent(ChangeKind.CREATED, "marker");
+      assertThat(events).noneMatch(e -> e.key().contains("outside"));
+    } finally {
+      FsFileTest.sh(away.getParent(), "rm -rf '" + away + "'");
+    }
+  }
+
+  @Test
+  void everyRenameOfABatchIsPairedByItsCookie() throws Exception {
+    // 2,000 files renamed at once, one directory: far more than pair within 50 ms of processing
+    // when the watch thread is slow; the cookie pairs every one.
+    List<String> names = new ArrayList<>();
+    for (int i = 0; i < 2_000; i++) {
+      Files.writeString(dir.resolve("a" + i), "x");
+      names.add("a" + i);
+    }
+    watch("fs:" + dir + "?engine=native&coalesce=100000");
+    FsFileTest.sh(dir, "for f in a*; do mv \"$f\" \"b${f#a}\"; done");
+    await().atMost(PATIENCE).until(() -> events.stream().filter(e -> e.kind() == ChangeKind.CREATED).count() >= 2_000);
+    for (ChangeEvent e : events) {
+      if (e.kind() == ChangeKind.CREATED) {
+        assertThat(e.headers()).containsEntry("movedFrom", "a" + e.key().substring(1));
+      }
+    }
+  }
+}

@@ -1,0 +1,181 @@
+package io.changeflux.poll.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.changeflux.ChangeEvent;
+import io.changeflux.ChangeKind;
+import io.changeflux.ChangeSources;
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import reactor.core.Disposable;
+
+/** {@code poll:DIR?gitignore=true}: the scan leaves out what git ignores, as git decides it. */
+class PollGitIgnoreTest {
+
+  private static final Duration PATIENCE = Duration.ofSeconds(30);
+
+  @TempDir Path dir;
+
+  /** A small real repository: a root and a nested .gitignore, info/exclude, a negation. */
+  private Set<String> repo() throws Exception {
+    sh(dir, "git init -q");
+    Files.writeString(dir.resolve(".gitignore"), "*.log\n!keep.log\nbuild/\n/rooted.txt\n");
+    Files.createDirectories(dir.resolve("sub"));
+    Files.writeString(dir.resolve("sub/.gitignore"), "*.tmp\n!important.log\n");
+    Files.writeString(dir.resolve(".git/info/exclude"), "secret*\n");
+    Set<String> files =
+        new TreeSet<>(
+            List.of(
+                "a.txt", "x.log", "keep.log", "rooted.txt", "sub/rooted.txt", "build/out.bin",
+                "sub/build/deep/o", "sub/a.tmp", "sub/b.txt", "sub/important.log", "a.tmp",
+                "secret.txt", "sub/secret-2", "docs/readme.md"));
+    for (String f : files) {
+      Path p = dir.resolve(f);
+      Files.createDirectories(p.getParent());
+      Files.writeString(p, f);
+    }
+    files.add(".gitignore");
+    files.add("sub/.gitignore");
+    return files;
+  }
+
+  @Test
+  void initialFilesAreThoseGitDoesNotIgnore() throws Exception {
+    Set<String> files = repo();
+    Set<String> ignored = checkIgnore(dir, files);
+    assertThat(ignored).contains("x.log", "build/out.bin", "sub/a.tmp", "secret.txt").doesNotContain("keep.log");
+    List<ChangeEvent> events = new CopyOnWriteArrayList<>();
+    CountDownLatch ready = new CountDownLatch(1);
+    Disposable d = subscribe("&initial=true", events, ready);
+    try {
+      assertThat(ready.await(30, TimeUnit.SECONDS)).isTrue();
+      Set<String> expected = new TreeSet<>(files);
+      expected.removeAll(ignored);
+      await().atMost(PATIENCE).untilAsserted(() -> assertThat(keys(events)).isEqualTo(expected));
+      assertThat(events).allMatch(e -> e.kind() == ChangeKind.CREATED);
+    } finally {
+      d.dispose();
+    }
+  }
+
+  @Test
+  void anIgnoredFilesChangeIsNotReportedWhileOthersAre() throws Exception {
+    repo();
+    List<ChangeEvent> events = new CopyOnWriteArrayList<>();
+    CountDownLatch ready = new CountDownLatch(1);
+    Disposable d = subscribe("", events, ready);
+    try {
+      assertThat(ready.await(30, TimeUnit.SECONDS)).isTrue();
+      replace(dir.resolve("x.log"), "changed, ignored");
+      Files.writeString(dir.resolve("build/new.bin"), "new, ignored");
+      replace(dir.resolve("a.txt"), "changed, kept");
+      await().atMost(PATIENCE).until(() -> keys(events).contains("a.txt"));
+      // A scan that starts after the event began after the ignored writes: had they counted, it
+      // would report them.
+      Files.writeString(dir.resolve("marker"), "m");
+      await().atMost(PATIENCE).until(() -> keys(events).contains("marker"));
+      assertThat(keys(events)).containsExactlyInAnyOrder("a.txt", "marker");
+      assertThat(events).filteredOn(e -> e.key().equals("a.txt")).extracting(ChangeEvent::kind).containsExactly(ChangeKind.MODIFIED);
+    } finally {
+      d.dispose();
+    }
+  }
+
+  @Test
+  void aChangedIgnoreFileAppliesAtOnce() throws Exception {
+    repo();
+    List<ChangeEvent> events = new CopyOnWriteArrayList<>();
+    CountDownLatch ready = new CountDownLatch(1);
+    Disposable d = subscribe("", events, ready);
+    try {
+      assertThat(ready.await(30, TimeUnit.SECONDS)).isTrue();
+      // *.log no longer ignored, a.txt now is.
+      replace(dir.resolve(".gitignore"), "build/\n/rooted.txt\na.txt\n");
+      await().atMost(PATIENCE).until(() -> keys(events).containsAll(List.of("x.log", "a.txt")));
+      assertThat(kinds(events, "x.log")).containsExactly(ChangeKind.CREATED);
+      assertThat(kinds(events, "a.txt")).containsExactly(ChangeKind.DELETED);
+      assertThat(kinds(events, ".gitignore")).containsExactly(ChangeKind.MODIFIED);
+      // info/exclude is followed too: secret.txt becomes visible.
+      replace(dir.resolve(".git/info/exclude"), "# nothing\n");
+      await().atMost(PATIENCE).until(() -> keys(events).contains("secret.txt"));
+      assertThat(kinds(events, "secret.txt")).containsExactly(ChangeKind.CREATED);
+      assertThat(keys(events)).noneMatch(k -> k.startsWith(".git/"));
+    } finally {
+      d.dispose();
+    }
+  }
+
+  private Disposable subscribe(String query, List<ChangeEvent> events, CountDownLatch ready) {
+    return ChangeSources.open("poll:" + dir + "?interval=50ms&gitignore=true" + query)
+        .events()
+        .contextWrite(ChangeSources.onReady(ready::countDown))
+        .subscribe(events::add);
+  }
+
+  private static Set<String> keys(List<ChangeEvent> events) {
+    return events.stream().map(ChangeEvent::key).collect(Collectors.toCollection(TreeSet::new));
+  }
+
+  private static List<ChangeKind> kinds(List<ChangeEvent> events, String key) {
+    return events.stream().filter(e -> e.key().equals(key)).map(ChangeEvent::kind).toList();
+  }
+
+  /** The paths git ignores, by {@code git check-ignore --stdin -z --no-index}. */
+  private static Set<String> checkIgnore(Path repo, Set<String> paths) throws Exception {
+    Process p =
+        new ProcessBuilder("git", "check-ignore", "--stdin", "-z", "--no-index")
+            .directory(repo.toFile())
+            .redirectError(ProcessBuilder.Redirect.INHERIT)
+            .start();
+    try (OutputStream in = p.getOutputStream()) {
+      for (String f : paths) {
+        in.write(f.getBytes(StandardCharsets.UTF_8));
+        in.write(0);
+      }
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    p.getInputStream().transferTo(out);
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    String s = out.toString(StandardCharsets.UTF_8);
+    return s.isEmpty() ? Set.of() : new HashSet<>(Arrays.asList(s.split("\0")));
+  }
+
+  private static void sh(Path cwd, String script) throws Exception {
+    Process p =
+        new ProcessBuilder("bash", "-c", script)
+            .directory(cwd.toFile())
+            .redirectErrorStream(true)
+            .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+            .start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).as(script).isTrue();
+    assertThat(p.exitValue()).as("%s: %s", script, out).isZero();
+  }
+
+  /**
+   * Replaces {@code f}'s content in one step (written beside the tree, then renamed over it), so
+   * no scan can see the truncated, half-written file that {@code Files.writeString} leaves for a
+   * moment.
+   */
+  private void replace(Path f, String content) throws java.io.IOException {
+    Path tmp = Files.createTempFile(dir.getParent(), "replace", ".tmp");
+    Files.writeString(tmp, content);
+    Files.move(tmp, f, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+  }
+}
