@@ -90,40 +90,24 @@ public final class GitIgnore {
     this.prefix = rel.isEmpty() ? "" : rel + "/";
     Path info = null;
     if (gitDir != null) {
-      Path linked = Files.isRegularFile(gitDir) ? gitFile(gitDir) : null;
-      Path dir = linked != null ? linked : gitDir;
-      info = dir.resolve("info").resolve("exclude");
-      // A linked worktree's exclude file is the main repository's.
-      Path common = dir.resolve("commondir");
-      if (Files.isRegularFile(common)) {
-        try {
-          info = dir.resolve(Files.readString(common).trim()).normalize().resolve("info").resolve("exclude");
-        } catch (IOException e) {
-          log.debug("cannot read {}: {}", common, e.toString());
-        }
-      }
+      Path linked = GitDirs.gitDir(gitDir);
+      // A linked worktree's exclude file is the main repository's ($GIT_COMMON_DIR/info/exclude).
+      info = GitDirs.commonDir(linked != null ? linked : gitDir).resolve("info").resolve("exclude");
     }
     this.infoExclude = info;
     this.excludesFile = gitDir == null ? null : excludesFile(root);
   }
 
-  /** A worktree's or submodule's {@code .git} file: {@code gitdir: PATH}, resolved; else null. */
-  private static @Nullable Path gitFile(Path dotGit) {
-    try {
-      for (String line : Files.readAllLines(dotGit, StandardCharsets.UTF_8)) {
-        if (line.startsWith("gitdir:")) {
-          Path parent = dotGit.toAbsolutePath().getParent();
-          if (parent == null) {
-            return null;
-          }
-          Path d = parent.resolve(line.substring(7).trim()).normalize();
-          return Files.isDirectory(d) ? d : null;
-        }
-      }
-    } catch (IOException | RuntimeException e) {
-      log.debug("cannot read {}: {}", dotGit, e.toString());
-    }
-    return null;
+  /**
+   * The repository's {@code info/exclude} file these rules read (for a linked worktree the main
+   * repository's, {@code $GIT_COMMON_DIR/info/exclude}), whether or not it exists; null outside a
+   * repository. A poller looks at it to know when to call {@link #changed(String)} with {@code
+   * .git/info/exclude}.
+   *
+   * @return the exclude file's path, or null
+   */
+  public @Nullable Path excludeFile() {
+    return infoExclude;
   }
 
   /**

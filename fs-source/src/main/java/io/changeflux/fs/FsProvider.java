@@ -18,9 +18,9 @@ import io.changeflux.fs.internal.FsWatch;
 import io.changeflux.fs.internal.ConfirmBaseline;
 import io.changeflux.files.GitIgnore;
 import io.changeflux.files.GitIgnoreFilter;
+import io.changeflux.files.VcsSettle;
 import io.changeflux.fs.internal.Pruning;
 import io.changeflux.fs.internal.StableGate;
-import io.changeflux.fs.internal.VcsSettle;
 import io.changeflux.poll.PollProvider;
 import io.changeflux.spi.ChangeSourceProvider;
 import io.changeflux.spi.Readiness;
@@ -95,20 +95,10 @@ public final class FsProvider implements ChangeSourceProvider {
           "portable");
 
   /** Hold events while a version-control operation is in progress. */
-  public static final OptionSpec<String> SETTLE =
-      OptionSpec.choice(
-          "settle",
-          "none",
-          "vcs: hold events while a git/hg operation is in progress (index.lock, rebase, ...), then release them together; none: off",
-          "none",
-          "vcs");
+  public static final OptionSpec<String> SETTLE = PollProvider.SETTLE;
 
   /** The longest {@code settle=vcs} holds events. */
-  public static final OptionSpec<Duration> SETTLE_MAX =
-      OptionSpec.duration(
-          "settleMax",
-          "30s",
-          "with settle=vcs: the longest events are held (a stale lock); then they flow, with a warning");
+  public static final OptionSpec<Duration> SETTLE_MAX = PollProvider.SETTLE_MAX;
 
   /** Drop the events of files git ignores. */
   public static final OptionSpec<Boolean> GITIGNORE =
@@ -185,15 +175,11 @@ public final class FsProvider implements ChangeSourceProvider {
     Engines.prepare(config);
     int maxKeys = options.require(ChangePipeline.COALESCE);
     ShaResolver content = contentSha(config);
-    Duration settleMax = options.require(SETTLE_MAX);
-    if (settleMax.isZero() || settleMax.isNegative()) {
-      throw new ChangeSourceException(
-          options.redacted() + ": option 'settleMax' must be positive, was " + settleMax, "settleMax", null);
-    }
+    Duration settleMax = PollProvider.settleMax(options);
     java.util.function.Predicate<String> excluded = ChangeOps.excludedDirectories(options.require(ChangePipeline.EXCLUDE));
     Gates gates =
         new Gates(
-            "vcs".equals(options.get(SETTLE)) ? settleMax : null,
+            settleMax,
             options.require(GITIGNORE),
             "sha256".equals(options.get(ChangePipeline.CONFIRM)) ? content : null,
             options.require(ChangePipeline.EXCLUDE).isEmpty() ? null : excluded);

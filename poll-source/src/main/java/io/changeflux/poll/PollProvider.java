@@ -11,6 +11,7 @@ import io.changeflux.OptionSpec;
 import io.changeflux.ShaResolver;
 import io.changeflux.ShaResolvers;
 import io.changeflux.SourceOptions;
+import io.changeflux.files.VcsSettle;
 import io.changeflux.poll.internal.DirectoryPoller;
 import io.changeflux.spi.ChangeSourceProvider;
 import io.changeflux.spi.Readiness;
@@ -67,6 +68,22 @@ public final class PollProvider implements ChangeSourceProvider {
           false,
           "leave out files ignored by .gitignore (nested), .ignore and .git/info/exclude, re-read when they change; also .git/");
 
+  /** Hold events while a version-control operation is in progress. */
+  public static final OptionSpec<String> SETTLE =
+      OptionSpec.choice(
+          "settle",
+          "none",
+          "vcs: hold events while a git/hg operation is in progress (index.lock, rebase, ...), then release them together; none: off",
+          "none",
+          "vcs");
+
+  /** The longest {@code settle=vcs} holds events. */
+  public static final OptionSpec<Duration> SETTLE_MAX =
+      OptionSpec.duration(
+          "settleMax",
+          "30s",
+          "with settle=vcs: the longest events are held (a stale lock); then they flow, with a warning");
+
   @Override
   public String scheme() {
     return "poll";
@@ -85,7 +102,8 @@ public final class PollProvider implements ChangeSourceProvider {
   @Override
   public List<OptionSpec<?>> options() {
     List<OptionSpec<?>> all =
-        new ArrayList<>(List.of(INTERVAL, COMPARE, RECURSIVE, INITIAL, FOLLOW_LINKS, AWAIT_ROOT, GITIGNORE));
+        new ArrayList<>(
+            List.of(INTERVAL, COMPARE, RECURSIVE, INITIAL, FOLLOW_LINKS, AWAIT_ROOT, SETTLE, SETTLE_MAX, GITIGNORE));
     all.addAll(StateOptions.OPTIONS);
     return List.copyOf(all);
   }
@@ -110,13 +128,14 @@ public final class PollProvider implements ChangeSourceProvider {
             options.require(AWAIT_ROOT),
             options.require(GITIGNORE),
             "sha256".equals(options.get(ChangePipeline.CONFIRM)));
+    Settle settle = new Settle(settleMax(options), options.require(ChangePipeline.COALESCE));
     StateStore.Spec state = StateStore.spec(options);
     ShaResolver content = ShaResolvers.fileSha256(root, config.followLinks());
     if (state == null) {
       return new ChangeSource() {
         @Override
         public Flux<ChangeEvent> events() {
-          return flux(config);
+          return flux(config, null, settle);
         }
 
         /** Files below the root, following links only with {@code followLinks}, never out of it. */
@@ -130,7 +149,7 @@ public final class PollProvider implements ChangeSourceProvider {
     return new ChangeSource() {
       @Override
       public Flux<ChangeEvent> events() {
-        return StateFlux.merged(flux(config, state));
+        return StateFlux.merged(flux(config, state, settle));
       }
 
       /** With {@code state=}: at least once, acknowledged, never coalesced into OVERFLOW. */
@@ -162,6 +181,23 @@ public final class PollProvider implements ChangeSourceProvider {
    */
   public static String stateRoot(Path root) {
     return root.toString();
+  }
+
+  /**
+   * The longest {@code settle=vcs} holds ({@code settleMax}), or null with {@code settle=none}; the
+   * same rule for {@code fs:} and {@code poll:}.
+   *
+   * @param options the source's options
+   * @return {@code settleMax} with {@code settle=vcs}, else null
+   * @throws ChangeSourceException naming {@code settleMax} when it is not positive
+   */
+  public static @Nullable Duration settleMax(SourceOptions options) {
+    Duration settleMax = options.require(SETTLE_MAX);
+    if (settleMax.isZero() || settleMax.isNegative()) {
+      throw new ChangeSourceException(
+          options.redacted() + ": option 'settleMax' must be positive, was " + settleMax, "settleMax", null);
+    }
+    return "vcs".equals(options.get(SETTLE)) ? settleMax : null;
   }
 
   /**
@@ -199,14 +235,20 @@ public final class PollProvider implements ChangeSourceProvider {
    * @return a cold stream: each subscription starts its own poller thread, released at cancel
    */
   public static Flux<ChangeEvent> flux(PollConfig config) {
-    return flux(config, null);
+    return flux(config, null, Settle.OFF);
+  }
+
+  /** {@code settle=vcs}: its longest hold (null: off) and the most keys it holds ({@code coalesce}). */
+  private record Settle(@Nullable Duration max, int maxHeld) {
+    static final Settle OFF = new Settle(null, 1);
   }
 
   /**
    * The raw events of one polled directory resuming from (and recording into) the state file
-   * {@code state} names; null: no state.
+   * {@code state} names (null: no state), held during version-control operations as {@code
+   * settle} says.
    */
-  static Flux<ChangeEvent> flux(PollConfig config, StateStore.@Nullable Spec state) {
+  private static Flux<ChangeEvent> flux(PollConfig config, StateStore.@Nullable Spec state, Settle settle) {
     return Flux.<ChangeEvent>create(
             sink -> {
               StateStore store;
@@ -216,17 +258,26 @@ public final class PollProvider implements ChangeSourceProvider {
                 sink.error(e);
                 return;
               }
+              Duration settleMax = settle.max();
+              VcsSettle gate =
+                  settleMax == null
+                      ? null
+                      : VcsSettle.forScans(config.root(), settleMax, sink::next, settle.maxHeld(), config.source());
               DirectoryPoller poller =
                   new DirectoryPoller(
                       config,
-                      sink::next,
+                      gate == null ? sink::next : gate,
                       sink::error,
                       () -> Readiness.signal(sink.contextView()),
                       store,
-                      sink.contextView());
+                      sink.contextView(),
+                      gate);
               sink.onDispose(
                   () -> {
                     poller.cancel();
+                    if (gate != null) {
+                      gate.cancel();
+                    }
                     if (store != null) {
                       store.close();
                     }

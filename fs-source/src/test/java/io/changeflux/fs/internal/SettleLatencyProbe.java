@@ -3,6 +3,7 @@ package io.changeflux.fs.internal;
 import io.changeflux.ChangeSources;
 import io.changeflux.files.GitIgnore;
 import io.changeflux.files.GitIgnoreFilter;
+import io.changeflux.files.VcsSettle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.ConcurrentHashMap;

@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import io.changeflux.ChangeEvent;
 import io.changeflux.ChangeKind;
 import io.changeflux.ChangeSources;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,7 +24,9 @@ import reactor.core.Disposable;
  * {@code settle=vcs} with real git operations, held open deterministically: a smudge filter that
  * sleeps makes {@code git checkout} write its files one by one under {@code index.lock}, and {@code
  * git rebase -x 'sleep …'} keeps {@code rebase-merge/} between picks. A recorder notes, for every
- * batch it receives, whether the operation's marker existed at that moment.
+ * batch it receives, whether the operation's marker existed at that moment. (The gate itself,
+ * {@link io.changeflux.files.VcsSettle}, is core's, shared with {@code poll:}; its markers are
+ * tested in core's {@code VcsSettleMarkersTest}.)
  */
 class VcsSettleTest {
 
@@ -188,44 +189,5 @@ class VcsSettleTest {
     Files.writeString(dir.resolve("two"), "2");
     await().atMost(Duration.ofSeconds(30)).until(() -> keys(ChangeKind.CREATED).contains("two"));
     assertThat(batches).allMatch(Got::duringOperation);
-  }
-
-  @Test
-  void theRepositoryIsFoundAboveTheRootAndThroughAWorktreesGitFile() throws Exception {
-    FsFileTest.sh(
-        dir,
-        "mkdir repo && cd repo && git init -q && git config user.email t@example.invalid && git config user.name t"
-            + " && mkdir -p sub/deeper && echo x > sub/x && git add -A && git commit -q -m x"
-            + " && git worktree add -q ../wt");
-    VcsSettle.Markers above = VcsSettle.Markers.find(dir.resolve("repo/sub/deeper"));
-    assertThat(above.dir).isEqualTo(dir.resolve("repo/.git"));
-    assertThat(above.git).isTrue();
-    VcsSettle.Markers file = VcsSettle.Markers.find(dir.resolve("repo/sub/x"));
-    assertThat(file.dir).isEqualTo(dir.resolve("repo/.git"));
-    VcsSettle.Markers wt = VcsSettle.Markers.find(dir.resolve("wt"));
-    assertThat(wt.dir).isEqualTo(dir.resolve("repo/.git/worktrees/wt"));
-    assertThat(wt.inProgress()).isFalse();
-    Files.writeString(dir.resolve("repo/.git/worktrees/wt/index.lock"), "", StandardCharsets.UTF_8);
-    assertThat(wt.inProgress()).isTrue();
-    assertThat(above.inProgress()).isFalse();
-    Files.createDirectories(dir.resolve("hg/.hg"));
-    VcsSettle.Markers hg = VcsSettle.Markers.find(dir.resolve("hg"));
-    assertThat(hg.git).isFalse();
-    assertThat(hg.inProgress()).isFalse();
-    Files.writeString(dir.resolve("hg/.hg/wlock"), "");
-    assertThat(hg.inProgress()).isTrue();
-  }
-
-  @Test
-  void vcsInternalKeys() {
-    assertThat(VcsSettle.isVcsInternal(".git")).isTrue();
-    assertThat(VcsSettle.isVcsInternal(".git/index.lock")).isTrue();
-    assertThat(VcsSettle.isVcsInternal("sub/.git")).isTrue();
-    assertThat(VcsSettle.isVcsInternal("vendor/lib/.hg/wlock")).isTrue();
-    assertThat(VcsSettle.isVcsInternal(".gitignore")).isFalse();
-    assertThat(VcsSettle.isVcsInternal("a.git/x")).isFalse();
-    assertThat(VcsSettle.isVcsInternal("x/.github/workflows/ci.yml")).isFalse();
-    assertThat(VcsSettle.isVcsInternal(".hgignore")).isFalse();
-    assertThat(VcsSettle.isVcsInternal("")).isFalse();
   }
 }

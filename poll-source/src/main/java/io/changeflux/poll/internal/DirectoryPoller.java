@@ -9,6 +9,7 @@ import io.changeflux.files.FileState;
 import io.changeflux.files.GitIgnore;
 import io.changeflux.files.HashOutcome;
 import io.changeflux.files.TreeScanner;
+import io.changeflux.files.VcsSettle;
 import io.changeflux.poll.PollConfig;
 import io.changeflux.poll.TreePoller;
 import io.changeflux.state.StateEntry;
@@ -75,6 +76,8 @@ public final class DirectoryPoller implements TreePoller {
   private java.util.@Nullable Set<String> resumePending;
   private final ContextView context;
   private boolean failing;
+  /** With {@code settle=vcs}: the gate told when each scan begins and ends; else null. */
+  private final @Nullable VcsSettle settle;
 
   /**
    * A poller; nothing runs until {@link #start}.
@@ -102,6 +105,23 @@ public final class DirectoryPoller implements TreePoller {
       Runnable ready,
       @Nullable StateStore store,
       ContextView context) {
+    this(config, emit, error, ready, store, context, null);
+  }
+
+  /**
+   * As the constructor above, and with {@code settle=vcs}: every scan is framed by {@code settle}'s
+   * {@link VcsSettle#scanStarting()} and {@link VcsSettle#scanDone()} ({@code emit} is {@code
+   * settle} itself, or leads to it); null: none.
+   */
+  public DirectoryPoller(
+      PollConfig config,
+      Consumer<ChangeEvent> emit,
+      Consumer<Throwable> error,
+      Runnable ready,
+      @Nullable StateStore store,
+      ContextView context,
+      @Nullable VcsSettle settle) {
+    this.settle = settle;
     this.store = store;
     this.context = context;
     this.config = config;
@@ -259,7 +279,17 @@ public final class DirectoryPoller implements TreePoller {
       if (hook != null) {
         hook.run();
       }
-      poll();
+      VcsSettle vcs = settle;
+      if (vcs == null) {
+        poll();
+      } else {
+        vcs.scanStarting();
+        try {
+          poll();
+        } finally {
+          vcs.scanDone();
+        }
+      }
     } catch (java.io.UncheckedIOException | SecurityException e) {
       log.warn("{}: scan failed, will retry: {}", config.source(), e.toString());
       failing(true);
@@ -342,9 +372,14 @@ public final class DirectoryPoller implements TreePoller {
     return changed;
   }
 
-  /** The root's {@code .git/info/exclude} now, or null when there is none. */
+  /**
+   * The repository's {@code info/exclude} now (a linked worktree's is the main repository's, and
+   * the repository may be above the root), or null when there is none.
+   */
   private @Nullable FileState excludeState() {
-    return scanner.stat(config.root().resolve(".git").resolve("info").resolve("exclude"));
+    GitIgnore ig = ignore;
+    java.nio.file.Path file = ig == null ? null : ig.excludeFile();
+    return file == null ? null : scanner.stat(file);
   }
 
   /** The DEGRADED reason while scans fail. */

@@ -1,4 +1,4 @@
-package io.changeflux.fs.internal;
+package io.changeflux.files;
 
 import org.jspecify.annotations.Nullable;
 
@@ -6,8 +6,6 @@ import io.changeflux.ChangeEvent;
 import io.changeflux.ChangeKind;
 import io.changeflux.ChangeOps;
 import java.io.File;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,10 +37,21 @@ import org.slf4j.LoggerFactory;
  * user to resolve conflicts, not an operation in progress. Mercurial: {@code .hg/wlock}.
  *
  * <p>The markers are looked at on every event that arrives while nothing is held (one {@code
- * stat} of the VCS directory; all markers when it changed), and on this gate's thread ({@code changeflux-fs-settle-N}) every
- * {@link #TICK_MS} ms while holding. Events for keys inside {@code .git/} or {@code .hg/} are
- * dropped. At most {@code maxHeld} distinct keys are held; past that they become one {@code
- * OVERFLOW} (header {@code reason=coalesce}), as the pipeline's {@code coalesce} does.
+ * stat} of the VCS directory; all markers when it changed), and on this gate's thread ({@code
+ * changeflux-SCHEME-settle-N}) every {@link #TICK_MS} ms while holding. Events for keys inside
+ * {@code .git/} or {@code .hg/} are dropped. At most {@code maxHeld} distinct keys are held; past
+ * that they become one {@code OVERFLOW} (header {@code reason=coalesce}), as the pipeline's {@code
+ * coalesce} does.
+ *
+ * <p>A watch ({@link #create}) gives events as they happen; a poller ({@link #forScans}) gives a
+ * scan's events some time after the tree changed, so its gate also looks at the markers when a scan
+ * begins ({@link #scanStarting()}: a scan that begins during an operation is held whole) and
+ * releases only at the end of a scan ({@link #scanDone()}) that began when no marker had been seen
+ * for {@link #QUIET}: that scan saw the tree as the operation left it, so the release is one batch
+ * whatever the poll interval.
+ *
+ * <p>Shared by the {@code fs:} and {@code poll:} providers ({@code settle=vcs}); not for
+ * applications.
  */
 public final class VcsSettle implements Consumer<ChangeEvent> {
 
@@ -70,6 +79,10 @@ public final class VcsSettle implements Consumer<ChangeEvent> {
   private final @Nullable Markers markers;
   private final LinkedHashMap<String, ChangeEvent> held = new LinkedHashMap<>();
   private final @Nullable ScheduledExecutorService timer;
+  /** A poller's gate: released by {@link #scanDone()}, not by the timer. */
+  private final boolean scanning;
+  /** The scan under way began when no marker had been seen for QUIET. */
+  private boolean scanClean;
   private State state = State.IDLE;
   private long holdStart;
   private long lastSeen;
@@ -77,17 +90,48 @@ public final class VcsSettle implements Consumer<ChangeEvent> {
   private boolean collapsed;
 
   /**
-   * A gate for the repository holding {@code root} (a directory or a file) that releases to {@code
-   * out}; when no {@code .git} or {@code .hg} is found above the root it passes everything on
-   * (with one warning). Its thread runs until {@link #cancel()}.
+   * A gate for a watch of {@code root} (a directory or a file): holds while an operation is in
+   * progress in the repository at or above it and releases to {@code out} once no marker has been
+   * seen for {@link #QUIET}; when no {@code .git} or {@code .hg} is found above the root it passes
+   * everything on (one log line says so). Its thread runs until {@link #cancel()}.
+   *
+   * @param root the watched directory or file
+   * @param maxHold the longest events are held ({@code settleMax}); then they flow, with a warning
+   * @param out receives the events, passed or released
+   * @param maxHeld the most distinct keys held before they become one OVERFLOW ({@code coalesce})
+   * @param source the redacted source URI, for messages, the OVERFLOW and the thread name
+   * @return the gate, to give every event of the watch
    */
   public static VcsSettle create(
       Path root, Duration maxHold, Consumer<ChangeEvent> out, int maxHeld, String source) {
-    return new VcsSettle(Markers.find(root), maxHold, out, maxHeld, source);
+    return new VcsSettle(Markers.find(root), maxHold, out, maxHeld, source, false);
   }
 
-  VcsSettle(@Nullable Markers markers, Duration maxHold, Consumer<ChangeEvent> out, int maxHeld, String source) {
+  /**
+   * A gate for a poller of {@code root}, as {@link #create} but released at the end of a clean
+   * scan: the poller calls {@link #scanStarting()} before and {@link #scanDone()} after each scan.
+   *
+   * @param root the polled directory
+   * @param maxHold the longest events are held ({@code settleMax}); then they flow, with a warning
+   * @param out receives the events, passed or released
+   * @param maxHeld the most distinct keys held before they become one OVERFLOW ({@code coalesce})
+   * @param source the redacted source URI, for messages, the OVERFLOW and the thread name
+   * @return the gate, to give every event of the scans
+   */
+  public static VcsSettle forScans(
+      Path root, Duration maxHold, Consumer<ChangeEvent> out, int maxHeld, String source) {
+    return new VcsSettle(Markers.find(root), maxHold, out, maxHeld, source, true);
+  }
+
+  VcsSettle(
+      @Nullable Markers markers,
+      Duration maxHold,
+      Consumer<ChangeEvent> out,
+      int maxHeld,
+      String source,
+      boolean scanning) {
     this.markers = markers;
+    this.scanning = scanning;
     this.maxHoldNanos = maxHold.toNanos();
     this.out = out;
     this.maxHeld = Math.max(1, maxHeld);
@@ -99,10 +143,12 @@ public final class VcsSettle implements Consumer<ChangeEvent> {
     }
     log.debug("{}: settle=vcs watches {} ({})", source, markers.dir, markers.git ? "git" : "hg");
     int id = IDS.incrementAndGet();
+    int colon = source.indexOf(':');
+    String name = "changeflux-" + (colon > 0 ? source.substring(0, colon) + "-" : "") + "settle-" + id;
     this.timer =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
-              Thread t = new Thread(r, "changeflux-fs-settle-" + id);
+              Thread t = new Thread(r, name);
               t.setDaemon(true);
               return t;
             });
@@ -192,21 +238,7 @@ public final class VcsSettle implements Consumer<ChangeEvent> {
           return;
         }
         long now = System.nanoTime();
-        int st = m.state();
-        boolean busy = st == Markers.RUNNING;
-        if (st == Markers.STOPPED) {
-          // git writes CHERRY_PICK_HEAD for a moment during every pick of a rebase: stopped for
-          // the user only when it stays
-          if (stoppedSince == 0) {
-            stoppedSince = now;
-          }
-          busy = now - stoppedSince < STOPPED_GRACE.toNanos();
-        } else {
-          stoppedSince = 0;
-        }
-        if (busy) {
-          lastSeen = now;
-        }
+        boolean busy = busy(m, now);
         if (state == State.OVERRIDDEN) {
           if (!busy) {
             state = State.IDLE;
@@ -221,7 +253,7 @@ public final class VcsSettle implements Consumer<ChangeEvent> {
               m.describe());
           release();
           state = busy ? State.OVERRIDDEN : State.IDLE;
-        } else if (!busy && now - lastSeen >= QUIET.toNanos()) {
+        } else if (!scanning && !busy && now - lastSeen >= QUIET.toNanos()) {
           log.debug("{}: version-control operation ended; releasing {} events", source, held.size());
           release();
           state = State.IDLE;
@@ -229,6 +261,70 @@ public final class VcsSettle implements Consumer<ChangeEvent> {
       }
     } catch (RuntimeException e) {
       log.warn("{}: settle=vcs: {}", source, e.toString());
+    }
+  }
+
+  /**
+   * Whether an operation is running now (a stop for the user counts for {@link #STOPPED_GRACE});
+   * notes when it was last seen. Under the lock.
+   */
+  private boolean busy(Markers m, long now) {
+    int st = m.state();
+    boolean busy = st == Markers.RUNNING;
+    if (st == Markers.STOPPED) {
+      // git writes CHERRY_PICK_HEAD for a moment during every pick of a rebase: stopped for
+      // the user only when it stays
+      if (stoppedSince == 0) {
+        stoppedSince = now;
+      }
+      busy = now - stoppedSince < STOPPED_GRACE.toNanos();
+    } else {
+      stoppedSince = 0;
+    }
+    if (busy) {
+      lastSeen = now;
+    }
+    return busy;
+  }
+
+  /**
+   * A poller begins a scan ({@link #forScans} gates): when an operation is in progress, a hold
+   * begins now, so that the scan's events are held even if it ends before they arrive; while
+   * holding, notes whether this scan begins after the operation ended ({@link #QUIET} without a
+   * marker), which lets {@link #scanDone()} release.
+   */
+  public void scanStarting() {
+    Markers m = markers;
+    if (m == null) {
+      return;
+    }
+    synchronized (this) {
+      long now = System.nanoTime();
+      if (state == State.IDLE) {
+        if (!m.inProgress()) {
+          scanClean = false;
+          return;
+        }
+        state = State.HOLDING;
+        holdStart = lastSeen = now;
+        log.debug("{}: a version-control operation is in progress; holding events", source);
+      }
+      scanClean = !busy(m, now) && now - lastSeen >= QUIET.toNanos();
+    }
+  }
+
+  /**
+   * A poller's scan ended and gave all its events ({@link #forScans} gates): when it began after
+   * the operation ended, what is held is released, as one batch.
+   */
+  public void scanDone() {
+    synchronized (this) {
+      if (state == State.HOLDING && scanClean) {
+        log.debug("{}: version-control operation ended; releasing {} events", source, held.size());
+        release();
+        state = State.IDLE;
+      }
+      scanClean = false;
     }
   }
 
@@ -379,39 +475,14 @@ public final class VcsSettle implements Consumer<ChangeEvent> {
         p = p.getParent();
       }
       for (; p != null; p = p.getParent()) {
-        Path dotGit = p.resolve(".git");
-        if (Files.isDirectory(dotGit)) {
-          return new Markers(dotGit, true);
-        }
-        if (Files.isRegularFile(dotGit)) {
-          Path linked = gitFile(dotGit);
-          if (linked != null) {
-            return new Markers(linked, true);
-          }
+        Path gitDir = GitDirs.gitDir(p.resolve(".git"));
+        if (gitDir != null) {
+          return new Markers(gitDir, true);
         }
         Path hg = p.resolve(".hg");
         if (Files.isDirectory(hg)) {
           return new Markers(hg, false);
         }
-      }
-      return null;
-    }
-
-    /** A worktree's or submodule's {@code .git} file: {@code gitdir: PATH}. */
-    private static @Nullable Path gitFile(Path dotGit) {
-      try {
-        for (String line : Files.readAllLines(dotGit, StandardCharsets.UTF_8)) {
-          if (line.startsWith("gitdir:")) {
-            Path parent = dotGit.toAbsolutePath().getParent();
-            if (parent == null) {
-              return null;
-            }
-            Path d = parent.resolve(line.substring(7).trim()).normalize();
-            return Files.isDirectory(d) ? d : null;
-          }
-        }
-      } catch (IOException | RuntimeException e) {
-        log.debug("cannot read {}: {}", dotGit, e.toString());
       }
       return null;
     }
