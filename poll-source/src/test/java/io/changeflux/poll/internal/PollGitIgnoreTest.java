@@ -121,8 +121,62 @@ class PollGitIgnoreTest {
     }
   }
 
+  /**
+   * A linked worktree ({@code git worktree add}): its {@code .git} is a file naming {@code
+   * repo/.git/worktrees/wt}, and the exclude file git reads is the main repository's ({@code
+   * $GIT_COMMON_DIR/info/exclude}), as for {@code fs:}; a change of it applies at the next scan
+   * although it lies outside the polled tree.
+   */
+  @Test
+  void aLinkedWorktreeFollowsTheMainRepositorysExcludeFile() throws Exception {
+    sh(
+        dir,
+        "mkdir repo && cd repo && git init -q && git config user.email t@example.invalid && git config user.name t"
+            + " && echo x > tracked.txt && echo '*.log' > .gitignore && git add -A && git commit -q -m x"
+            + " && git worktree add -q ../wt");
+    Path wt = dir.resolve("wt");
+    Path exclude = dir.resolve("repo/.git/info/exclude");
+    Files.createDirectories(exclude.getParent());
+    Files.writeString(exclude, "secret*\n*.bak\n");
+    Set<String> files =
+        new TreeSet<>(List.of("a.txt", "x.log", "secret.txt", "sub/secret-2", "b.bak", "sub/keep.txt"));
+    for (String f : files) {
+      Path p = wt.resolve(f);
+      Files.createDirectories(p.getParent());
+      Files.writeString(p, f);
+    }
+    files.add("tracked.txt");
+    files.add(".gitignore");
+    Set<String> ignored = checkIgnore(wt, files);
+    assertThat(ignored).containsExactlyInAnyOrder("x.log", "secret.txt", "sub/secret-2", "b.bak");
+    List<ChangeEvent> events = new CopyOnWriteArrayList<>();
+    CountDownLatch ready = new CountDownLatch(1);
+    Disposable d = subscribe(wt, "&initial=true", events, ready);
+    try {
+      assertThat(ready.await(30, TimeUnit.SECONDS)).isTrue();
+      Set<String> expected = new TreeSet<>(files);
+      expected.removeAll(ignored);
+      await().atMost(PATIENCE).untilAsserted(() -> assertThat(keys(events)).isEqualTo(expected));
+
+      replace(exclude, "*.bak\n");
+      Set<String> now = checkIgnore(wt, files);
+      assertThat(now).containsExactlyInAnyOrder("x.log", "b.bak");
+      await().atMost(PATIENCE).until(() -> keys(events).containsAll(List.of("secret.txt", "sub/secret-2")));
+      assertThat(kinds(events, "secret.txt")).containsExactly(ChangeKind.CREATED);
+      Set<String> visible = new TreeSet<>(files);
+      visible.removeAll(now);
+      assertThat(keys(events)).isEqualTo(visible);
+    } finally {
+      d.dispose();
+    }
+  }
+
   private Disposable subscribe(String query, List<ChangeEvent> events, CountDownLatch ready) {
-    return ChangeSources.open("poll:" + dir + "?interval=50ms&gitignore=true" + query)
+    return subscribe(dir, query, events, ready);
+  }
+
+  private static Disposable subscribe(Path root, String query, List<ChangeEvent> events, CountDownLatch ready) {
+    return ChangeSources.open("poll:" + root + "?interval=50ms&gitignore=true" + query)
         .events()
         .contextWrite(ChangeSources.onReady(ready::countDown))
         .subscribe(events::add);
