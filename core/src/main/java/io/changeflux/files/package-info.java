@@ -3,7 +3,9 @@
  * ({@link io.changeflux.files.TreeScanner}), what it knows of one file ({@link
  * io.changeflux.files.FileState}), and the one file hasher ({@link io.changeflux.files.FileHasher})
  * that reads a file's bytes without ever blocking on a FIFO, reading a device or following a link
- * out of the watched root.
+ * out of the watched root; git's ignore rules ({@link io.changeflux.files.GitIgnore}) and the gate
+ * that holds events during a version-control operation ({@link io.changeflux.files.VcsSettle},
+ * {@code settle=vcs}).
  *
  * <p>This package is public so that backends in other modules ({@code fs:}, {@code poll:}, the
  * {@code confirm=sha256} stage) share one definition of "the tree" and one hashing rule without
