@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code settle=vcs}: while a version-control operation is in progress in the repository that
  * holds the watched path, events are held (merged per key by {@link ChangeOps#merge}); when it
- * ends, and nothing marked it for {@link #QUIET}, they are released together, in arrival order.
+ * ends, and nothing marked it for 150 ms ({@code QUIET}), they are released together, in arrival order.
  * A hold longer than {@code maxHold} releases what it held with one warning, and events then flow
  * until the operation ends.
  *
@@ -32,13 +32,13 @@ import org.slf4j.LoggerFactory;
  * {@code rebase-merge/} or {@code rebase-apply/} directory, or {@code sequencer/} (a
  * multi-commit cherry-pick or revert), unless the operation stopped for the user: {@code
  * REBASE_HEAD}, {@code rebase-merge/stopped-sha}, {@code rebase-merge/amend}, {@code
- * CHERRY_PICK_HEAD} or {@code REVERT_HEAD} for {@link #STOPPED_GRACE} (git writes {@code
+ * CHERRY_PICK_HEAD} or {@code REVERT_HEAD} for 1 s (git writes {@code
  * CHERRY_PICK_HEAD} for a moment during each pick). {@code MERGE_HEAD} alone is a merge waiting for the
  * user to resolve conflicts, not an operation in progress. Mercurial: {@code .hg/wlock}.
  *
  * <p>The markers are looked at on every event that arrives while nothing is held (one {@code
  * stat} of the VCS directory; all markers when it changed), and on this gate's thread ({@code
- * changeflux-SCHEME-settle-N}) every {@link #TICK_MS} ms while holding. Events for keys inside
+ * changeflux-SCHEME-settle-N}) every 20 ms while holding. Events for keys inside
  * {@code .git/} or {@code .hg/} are dropped. At most {@code maxHeld} distinct keys are held; past
  * that they become one {@code OVERFLOW} (header {@code reason=coalesce}), as the pipeline's {@code
  * coalesce} does.
@@ -47,7 +47,7 @@ import org.slf4j.LoggerFactory;
  * scan's events some time after the tree changed, so its gate also looks at the markers when a scan
  * begins ({@link #scanStarting()}: a scan that begins during an operation is held whole) and
  * releases only at the end of a scan ({@link #scanDone()}) that began when no marker had been seen
- * for {@link #QUIET}: that scan saw the tree as the operation left it, so the release is one batch
+ * for 150 ms ({@code QUIET}): that scan saw the tree as the operation left it, so the release is one batch
  * whatever the poll interval.
  *
  * <p>Shared by the {@code fs:} and {@code poll:} providers ({@code settle=vcs}); not for
@@ -92,7 +92,7 @@ public final class VcsSettle implements Consumer<ChangeEvent> {
   /**
    * A gate for a watch of {@code root} (a directory or a file): holds while an operation is in
    * progress in the repository at or above it and releases to {@code out} once no marker has been
-   * seen for {@link #QUIET}; when no {@code .git} or {@code .hg} is found above the root it passes
+   * seen for 150 ms ({@code QUIET}); when no {@code .git} or {@code .hg} is found above the root it passes
    * everything on (one log line says so). Its thread runs until {@link #cancel()}.
    *
    * @param root the watched directory or file
@@ -265,7 +265,7 @@ public final class VcsSettle implements Consumer<ChangeEvent> {
   }
 
   /**
-   * Whether an operation is running now (a stop for the user counts for {@link #STOPPED_GRACE});
+   * Whether an operation is running now (a stop for the user counts for {@code STOPPED_GRACE});
    * notes when it was last seen. Under the lock.
    */
   private boolean busy(Markers m, long now) {
@@ -290,8 +290,8 @@ public final class VcsSettle implements Consumer<ChangeEvent> {
   /**
    * A poller begins a scan ({@link #forScans} gates): when an operation is in progress, a hold
    * begins now, so that the scan's events are held even if it ends before they arrive; while
-   * holding, notes whether this scan begins after the operation ended ({@link #QUIET} without a
-   * marker), which lets {@link #scanDone()} release.
+   * holding, notes whether this scan begins after the operation ended (no marker seen for 150 ms),
+   * which lets {@link #scanDone()} release.
    */
   public void scanStarting() {
     Markers m = markers;
