@@ -1,11 +1,13 @@
 package io.changeflux.poll.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.changeflux.ChangeEvent;
 import io.changeflux.ChangeKind;
 import io.changeflux.ChangeOps;
+import io.changeflux.ChangeSourceException;
 import io.changeflux.ChangeSources;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -281,6 +283,22 @@ class PollVcsSettleTest {
     await().atMost(PATIENCE).until(() -> keys(ChangeKind.CREATED).contains("two"));
     assertThat(Files.exists(dir.resolve(".git/index.lock"))).isTrue();
     assertThat(keys(ChangeKind.CREATED)).doesNotContain(".git/index.lock");
+  }
+
+  @Test
+  void badSettleOptionsAreErrorsNamingTheKey() {
+    assertThatThrownBy(() -> ChangeSources.open("poll:" + dir + "?settle=vcs&settleMax=0s"))
+        .isInstanceOf(ChangeSourceException.class)
+        .hasMessageContaining("settleMax")
+        .hasMessageContaining("must be positive");
+    assertThatThrownBy(() -> ChangeSources.open("poll:" + dir + "?settle=git"))
+        .isInstanceOf(ChangeSourceException.class)
+        .hasMessageContaining("settle")
+        .hasMessageContaining("git")
+        .hasMessageContaining("vcs");
+    assertThat(new io.changeflux.poll.PollProvider().options())
+        .extracting(io.changeflux.OptionSpec::name)
+        .contains("settle", "settleMax");
   }
 
   private static void sh(Path cwd, String script) throws Exception {
