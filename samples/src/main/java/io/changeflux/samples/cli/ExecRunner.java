@@ -53,7 +53,7 @@ final class ExecRunner {
 
   /**
    * The options a watch that runs commands gets unless given: a batch after 200ms of quiet, at
-   * most 5s; for {@code fs:}, {@code settle=vcs}. The ONE place for such defaults of {@code watch --exec} and {@code run --watch}.
+   * most 5s; for {@code fs:} and {@code poll:}, {@code settle=vcs}. The ONE place for such defaults of {@code watch --exec} and {@code run --watch}.
    */
   static SourceOptions watchDefaults(SourceOptions given) {
     SourceOptions options = given;
@@ -63,9 +63,9 @@ final class ExecRunner {
         options = options.with("maxWait", "5s");
       }
     }
-    // A command run on a half-applied checkout or rebase is wasted (or wrong): fs sources hold
-    // events while a git/hg operation is in progress unless the URI says settle=none.
-    if ("fs".equals(options.scheme()) && !options.has("settle")) {
+    // A command run on a half-applied checkout or rebase is wasted (or wrong): fs and poll sources
+    // hold events while a git/hg operation is in progress unless the URI says settle=none.
+    if (("fs".equals(options.scheme()) || "poll".equals(options.scheme())) && !options.has("settle")) {
       options = options.with("settle", "vcs");
     }
     return options;

@@ -9,11 +9,15 @@ import org.junit.jupiter.api.Test;
 class WatchDefaultsTest {
 
   @Test
-  void fsSourcesSettleOnVersionControlUnlessTheUriSaysOtherwise() {
+  void fsAndPollSourcesSettleOnVersionControlUnlessTheUriSaysOtherwise() {
     assertThat(ExecRunner.watchDefaults(SourceOptions.parse("fs:/src")).value("settle")).contains("vcs");
     assertThat(ExecRunner.watchDefaults(SourceOptions.parse("fs:/src?settle=none")).value("settle"))
         .contains("none");
-    assertThat(ExecRunner.watchDefaults(SourceOptions.parse("poll:/src")).has("settle")).isFalse();
+    assertThat(ExecRunner.watchDefaults(SourceOptions.parse("poll:/src")).value("settle")).contains("vcs");
+    assertThat(ExecRunner.watchDefaults(SourceOptions.parse("poll:/src?settle=none")).value("settle"))
+        .contains("none");
+    assertThat(ExecRunner.watchDefaults(SourceOptions.parse("redis://127.0.0.1:1?channels=a")).has("settle"))
+        .isFalse();
     assertThat(ExecRunner.watchDefaults(SourceOptions.parse("fs:/src")).value("debounce")).contains("200ms");
   }
 }
