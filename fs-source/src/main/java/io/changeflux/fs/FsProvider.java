@@ -11,11 +11,11 @@ import io.changeflux.ShaResolver;
 import io.changeflux.ShaResolvers;
 import io.changeflux.SourceOptions;
 import io.changeflux.files.TreeScanner;
+import io.changeflux.files.internal.ConfirmBaseline;
 import io.changeflux.fs.internal.FileWatch;
 import io.changeflux.fs.internal.Engines;
 import io.changeflux.fs.internal.FsConfig;
 import io.changeflux.fs.internal.FsWatch;
-import io.changeflux.fs.internal.ConfirmBaseline;
 import io.changeflux.files.GitIgnore;
 import io.changeflux.files.GitIgnoreFilter;
 import io.changeflux.fs.internal.Pruning;
@@ -396,23 +396,23 @@ public final class FsProvider implements ChangeSourceProvider {
               // watch → confirm baseline → ...: the first event of a file that existed at start
               // carries the SHA it had then.
               ConfirmBaseline baseline = null;
-              if (gates.baseline() != null) {
+              ShaResolver content = gates.baseline();
+              if (content != null) {
                 GitIgnore ig = ignore;
-                baseline =
-                    ConfirmBaseline.create(
-                        new TreeScanner(
-                            config.root(),
-                            config.recursive(),
-                            config.followLinks(),
-                            config.file() ? null : pruning(gates, ig).dirs()),
-                        config.file() ? config.root() : null,
-                        config.file() ? fileKey(config.root()) : null,
-                        gates.baseline(),
-                        ig == null ? k -> false : ig::ignored,
-                        ChangeOps.DEFAULT_STATE_KEYS,
-                        config.source(),
-                        out);
-                out = baseline;
+                ConfirmBaseline b =
+                    config.file()
+                        ? ConfirmBaseline.ofFile("fs", config.root(), fileKey(config.root()), content, config.source())
+                        : ConfirmBaseline.ofTree(
+                            "fs",
+                            new TreeScanner(
+                                config.root(), config.recursive(), config.followLinks(), pruning(gates, ig).dirs()),
+                            content,
+                            ig == null ? k -> false : ig::ignored,
+                            ChangeOps.DEFAULT_STATE_KEYS,
+                            config.source());
+                Consumer<ChangeEvent> next = out;
+                out = e -> next.accept(b.mark(e));
+                baseline = b;
                 if (walk != null) {
                   walk.set(baseline);
                 }
