@@ -103,6 +103,24 @@ public final class DirectoryPoller implements TreePoller {
       Runnable ready,
       @Nullable StateStore store,
       ContextView context) {
+    this(config, emit, error, ready, store, context, null, null);
+  }
+
+  /**
+   * A poller as above whose scans never enter the directories {@code prune} is true for nor list
+   * the entries {@code skip} is true for (the caller's rules: fs's {@code gitignore=true} and
+   * {@code exclude=X/**} in its polling fallback); with {@code gitignore=true} in {@code config},
+   * the poller's own rules apply instead.
+   */
+  public DirectoryPoller(
+      PollConfig config,
+      Consumer<ChangeEvent> emit,
+      Consumer<Throwable> error,
+      Runnable ready,
+      @Nullable StateStore store,
+      ContextView context,
+      java.util.function.@Nullable Predicate<String> prune,
+      java.util.function.@Nullable Predicate<String> skip) {
     this.store = store;
     this.context = context;
     this.config = config;
@@ -111,7 +129,7 @@ public final class DirectoryPoller implements TreePoller {
     // Git never looks inside an ignored directory, so no negation re-includes anything below one.
     this.scanner =
         ig == null
-            ? new TreeScanner(config.root(), config.recursive(), config.followLinks())
+            ? new TreeScanner(config.root(), config.recursive(), config.followLinks(), prune, skip)
             : new TreeScanner(
                 config.root(), config.recursive(), config.followLinks(), k -> ig.ignored(k, true), ig::ignored);
     this.exclude = ig == null ? null : excludeState();
