@@ -110,12 +110,8 @@ public final class FsProvider implements ChangeSourceProvider {
           "30s",
           "with settle=vcs: the longest events are held (a stale lock); then they flow, with a warning");
 
-  /** Drop the events of files git ignores. */
-  public static final OptionSpec<Boolean> GITIGNORE =
-      OptionSpec.bool(
-          "gitignore",
-          false,
-          "drop events of files ignored by .gitignore (nested), .ignore and .git/info/exclude, re-read when they change; also drops .git/");
+  /** Leave out the files git ignores: the same option as {@code poll:}'s ({@link PollProvider#GITIGNORE}). */
+  public static final OptionSpec<Boolean> GITIGNORE = PollProvider.GITIGNORE; // one definition, one text
 
   @Override
   public String scheme() {

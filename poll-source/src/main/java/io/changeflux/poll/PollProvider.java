@@ -65,7 +65,7 @@ public final class PollProvider implements ChangeSourceProvider {
       OptionSpec.bool(
           "gitignore",
           false,
-          "leave out files ignored by .gitignore (nested), .ignore and .git/info/exclude, re-read when they change; also .git/");
+          "leave out files ignored by .gitignore (nested), .ignore, .git/info/exclude and core.excludesFile, re-read when they change; also .git/; ignored directories are never entered");
 
   @Override
   public String scheme() {
