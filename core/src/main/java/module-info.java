@@ -3,7 +3,8 @@
  * or properties to a source), the operators ({@link io.changeflux.ChangeOps}), the pipeline, and
  * the backend SPI ({@link io.changeflux.spi.ChangeSourceProvider}), whose implementations are
  * found with {@link java.util.ServiceLoader}. The operators' implementations ({@code
- * io.changeflux.internal}) are not exported.
+ * io.changeflux.internal}) are not exported; {@code io.changeflux.files.internal} only to the
+ * {@code fs:} and {@code poll:} modules.
  */
 module io.changeflux.core {
   requires static org.jspecify;
@@ -15,6 +16,10 @@ module io.changeflux.core {
   exports io.changeflux.spi;
   exports io.changeflux.files;
   exports io.changeflux.state;
+  // What the two file backends share (the confirm baseline); not API.
+  exports io.changeflux.files.internal to
+      io.changeflux.fs,
+      io.changeflux.poll;
 
   uses io.changeflux.spi.ChangeSourceProvider;
 }

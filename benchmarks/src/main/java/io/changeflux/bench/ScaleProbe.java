@@ -19,7 +19,8 @@ import java.util.Locale;
  * hashing), {@code fs} / {@code fs-hash} (changeflux fs: with hash=false / hash=true), {@code
  * fs-native} / {@code fs-portable} (fs: on one engine), {@code
  * fs-settle-gitignore} (settle=vcs and gitignore=true), {@code fs-confirm} (confirm=sha256: its
- * baseline walk runs after ready), {@code
+ * baseline walk runs after ready), {@code poll} / {@code poll-confirm} (poll: without and with
+ * confirm=sha256, whose baseline is hashed after ready too), {@code
  * idle} (nothing: the JVM's own footprint).
  */
 public final class ScaleProbe {
@@ -57,6 +58,13 @@ public final class ScaleProbe {
       case "fs-confirm":
         // ready does not wait for the baseline walk; the memory after GC includes what it kept so far
         handle = Watchers.changeflux("fs", "fs", "confirm=sha256").start(root, (k, kind) -> {});
+        break;
+      case "poll":
+        handle = Watchers.changeflux("poll", "poll", "interval=1s").start(root, (k, kind) -> {});
+        break;
+      case "poll-confirm":
+        // like fs-confirm: the baseline is hashed after ready (core's ConfirmBaseline)
+        handle = Watchers.changeflux("poll", "poll", "interval=1s&confirm=sha256").start(root, (k, kind) -> {});
         break;
       case "idle":
         break;

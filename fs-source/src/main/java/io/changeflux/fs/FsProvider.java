@@ -11,11 +11,11 @@ import io.changeflux.ShaResolver;
 import io.changeflux.ShaResolvers;
 import io.changeflux.SourceOptions;
 import io.changeflux.files.TreeScanner;
+import io.changeflux.files.internal.ConfirmBaseline;
 import io.changeflux.fs.internal.FileWatch;
 import io.changeflux.fs.internal.Engines;
 import io.changeflux.fs.internal.FsConfig;
 import io.changeflux.fs.internal.FsWatch;
-import io.changeflux.fs.internal.ConfirmBaseline;
 import io.changeflux.files.GitIgnore;
 import io.changeflux.files.GitIgnoreFilter;
 import io.changeflux.files.VcsSettle;
@@ -100,12 +100,8 @@ public final class FsProvider implements ChangeSourceProvider {
   /** The longest {@code settle=vcs} holds events. */
   public static final OptionSpec<Duration> SETTLE_MAX = PollProvider.SETTLE_MAX;
 
-  /** Drop the events of files git ignores. */
-  public static final OptionSpec<Boolean> GITIGNORE =
-      OptionSpec.bool(
-          "gitignore",
-          false,
-          "drop events of files ignored by .gitignore (nested), .ignore and .git/info/exclude, re-read when they change; also drops .git/");
+  /** Leave out the files git ignores: the same option as {@code poll:}'s ({@link PollProvider#GITIGNORE}). */
+  public static final OptionSpec<Boolean> GITIGNORE = PollProvider.GITIGNORE; // one definition, one text
 
   @Override
   public String scheme() {
@@ -382,23 +378,23 @@ public final class FsProvider implements ChangeSourceProvider {
               // watch → confirm baseline → ...: the first event of a file that existed at start
               // carries the SHA it had then.
               ConfirmBaseline baseline = null;
-              if (gates.baseline() != null) {
+              ShaResolver content = gates.baseline();
+              if (content != null) {
                 GitIgnore ig = ignore;
-                baseline =
-                    ConfirmBaseline.create(
-                        new TreeScanner(
-                            config.root(),
-                            config.recursive(),
-                            config.followLinks(),
-                            config.file() ? null : pruning(gates, ig).dirs()),
-                        config.file() ? config.root() : null,
-                        config.file() ? fileKey(config.root()) : null,
-                        gates.baseline(),
-                        ig == null ? k -> false : ig::ignored,
-                        ChangeOps.DEFAULT_STATE_KEYS,
-                        config.source(),
-                        out);
-                out = baseline;
+                ConfirmBaseline b =
+                    config.file()
+                        ? ConfirmBaseline.ofFile("fs", config.root(), fileKey(config.root()), content, config.source())
+                        : ConfirmBaseline.ofTree(
+                            "fs",
+                            new TreeScanner(
+                                config.root(), config.recursive(), config.followLinks(), pruning(gates, ig).dirs()),
+                            content,
+                            ig == null ? k -> false : ig::ignored,
+                            ChangeOps.DEFAULT_STATE_KEYS,
+                            config.source());
+                Consumer<ChangeEvent> next = out;
+                out = e -> next.accept(b.mark(e));
+                baseline = b;
                 if (walk != null) {
                   walk.set(baseline);
                 }

@@ -16,8 +16,8 @@ import java.time.Duration;
  * @param awaitRoot wait for a missing or deleted root instead of failing
  * @param gitignore leave out what git ignores ({@code gitignore=true}), re-reading the rules when
  *     an ignore file changes
- * @param confirmBaseline with {@code confirm=sha256}: hash the files of the first scan, so that the
- *     first event of a file that existed at start carries that content's SHA as the baseline
+ * @param confirmBaseline with {@code confirm=sha256}: hash the files of the first scan (in the
+ *     background, once ready), so that the first event of a file that existed at start carries that content's SHA as the baseline
  *     ({@link io.changeflux.ChangeOps#BASELINE_SHA_HEADER}) and an identical rewrite is dropped
  */
 public record PollConfig(

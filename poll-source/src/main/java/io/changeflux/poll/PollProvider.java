@@ -66,7 +66,7 @@ public final class PollProvider implements ChangeSourceProvider {
       OptionSpec.bool(
           "gitignore",
           false,
-          "leave out files ignored by .gitignore (nested), .ignore and .git/info/exclude, re-read when they change; also .git/");
+          "leave out files ignored by .gitignore (nested), .ignore, .git/info/exclude and core.excludesFile, re-read when they change; also .git/; ignored directories are never entered");
 
   /** Hold events while a version-control operation is in progress. */
   public static final OptionSpec<String> SETTLE =
@@ -271,6 +271,8 @@ public final class PollProvider implements ChangeSourceProvider {
                       () -> Readiness.signal(sink.contextView()),
                       store,
                       sink.contextView(),
+                      null,
+                      null,
                       gate);
               sink.onDispose(
                   () -> {

@@ -719,7 +719,12 @@ public final class FsWatch {
             config.followLinks(),
             config.initial(),
             config.awaitRoot());
-    TreePoller p = TreePoller.create(pc, this::emitEvent, sink::error, this::ready, store, sink.contextView());
+    // The poller leaves out what the watch leaves out (gitignore=true, exclude=X/**): it neither
+    // lists an ignored directory nor reports the DELETED of a file no one saw.
+    TreePoller p =
+        pruning.active()
+            ? TreePoller.create(pc, this::emitEvent, sink::error, this::ready, store, sink.contextView(), pruning.dirs(), pruning.files())
+            : TreePoller.create(pc, this::emitEvent, sink::error, this::ready, store, sink.contextView());
     poller = p;
     if (cancelled) {
       p.cancel();

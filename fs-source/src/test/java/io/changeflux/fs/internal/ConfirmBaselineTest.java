@@ -9,6 +9,7 @@ import io.changeflux.ChangeOps;
 import io.changeflux.ShaResolver;
 import io.changeflux.ShaResolvers;
 import io.changeflux.files.TreeScanner;
+import io.changeflux.files.internal.ConfirmBaseline;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -31,7 +32,7 @@ class ConfirmBaselineTest {
 
   private void watch(String uri) throws InterruptedException {
     rec.watch(uri);
-    await().atMost(Duration.ofSeconds(30)).until(() -> ConfirmBaseline.RUNNING.get() == 0);
+    await().atMost(Duration.ofSeconds(30)).until(() -> ConfirmBaseline.running() == 0);
   }
 
   /** Files older than the margin (ctime cannot be set back: wait until it is old enough). */
@@ -114,12 +115,12 @@ class ConfirmBaselineTest {
         };
     List<ChangeEvent> out = new CopyOnWriteArrayList<>();
     ConfirmBaseline b =
-        ConfirmBaseline.create(new TreeScanner(dir, true, false), null, null, writesX, k -> false, 100, "t", out::add);
+        ConfirmBaseline.ofTree("fs", new TreeScanner(dir, true, false), writesX, k -> false, 100, "t");
     b.begin(); // as FsProvider does once the watch is ready
     await().atMost(Duration.ofSeconds(30)).until(b::done);
-    b.accept(ChangeEvent.builder(ChangeKind.MODIFIED, "x").path(x).build());
-    b.accept(ChangeEvent.builder(ChangeKind.MODIFIED, "y").path(y).build());
-    b.accept(ChangeEvent.builder(ChangeKind.MODIFIED, "y").path(y).build());
+    out.add(b.mark(ChangeEvent.builder(ChangeKind.MODIFIED, "x").path(x).build()));
+    out.add(b.mark(ChangeEvent.builder(ChangeKind.MODIFIED, "y").path(y).build()));
+    out.add(b.mark(ChangeEvent.builder(ChangeKind.MODIFIED, "y").path(y).build()));
     assertThat(out.get(0).headers()).doesNotContainKey(ChangeOps.BASELINE_SHA_HEADER);
     assertThat(out.get(1).headers()).containsEntry(ChangeOps.BASELINE_SHA_HEADER, ShaResolvers.sha256(y));
     assertThat(out.get(2).headers()).as("only the first event of a key").isEmpty();
@@ -132,11 +133,10 @@ class ConfirmBaselineTest {
     Files.writeString(y, "y");
     List<ChangeEvent> out = new CopyOnWriteArrayList<>();
     ConfirmBaseline b =
-        ConfirmBaseline.create(
-            new TreeScanner(dir, true, false), null, null, ShaResolvers.fileSha256(dir, false), k -> false, 100, "t", out::add);
+        ConfirmBaseline.ofTree("fs", new TreeScanner(dir, true, false), ShaResolvers.fileSha256(dir, false), k -> false, 100, "t");
     b.begin(); // as FsProvider does once the watch is ready
     await().atMost(Duration.ofSeconds(30)).until(b::done);
-    b.accept(ChangeEvent.builder(ChangeKind.MODIFIED, "young").path(y).build());
+    out.add(b.mark(ChangeEvent.builder(ChangeKind.MODIFIED, "young").path(y).build()));
     assertThat(out.get(0).headers()).isEmpty();
   }
 }

@@ -10,6 +10,7 @@ import io.changeflux.files.GitIgnore;
 import io.changeflux.files.HashOutcome;
 import io.changeflux.files.TreeScanner;
 import io.changeflux.files.VcsSettle;
+import io.changeflux.files.internal.ConfirmBaseline;
 import io.changeflux.poll.PollConfig;
 import io.changeflux.poll.TreePoller;
 import io.changeflux.state.StateEntry;
@@ -55,11 +56,11 @@ public final class DirectoryPoller implements TreePoller {
   /** With {@code gitignore=true}: {@code .git/info/exclude} at the last scan (null: absent). */
   private @Nullable FileState exclude;
   /**
-   * With {@code confirm=sha256} (and no resume): key → SHA-256 of the content at the first scan,
-   * put on the key's first CREATED/MODIFIED as {@link io.changeflux.ChangeOps#BASELINE_SHA_HEADER}
-   * and then dropped; a DELETED drops it too. Touched on the poller's thread only.
+   * With {@code confirm=sha256} (and no resume): the SHA-256 of each file's content at the first
+   * scan, hashed in the background once ready, put on the key's first CREATED/MODIFIED as {@link
+   * io.changeflux.ChangeOps#BASELINE_SHA_HEADER} (see {@link ConfirmBaseline}); else null.
    */
-  private final Map<String, String> baselineShas = new HashMap<>();
+  private volatile @Nullable ConfirmBaseline contentBaseline;
   private final FileHasher hasher;
   private final Consumer<ChangeEvent> emit;
   private final Consumer<Throwable> error;
@@ -105,13 +106,16 @@ public final class DirectoryPoller implements TreePoller {
       Runnable ready,
       @Nullable StateStore store,
       ContextView context) {
-    this(config, emit, error, ready, store, context, null);
+    this(config, emit, error, ready, store, context, null, null, null);
   }
 
   /**
-   * As the constructor above, and with {@code settle=vcs}: every scan is framed by {@code settle}'s
-   * {@link VcsSettle#scanStarting()} and {@link VcsSettle#scanDone()} ({@code emit} is {@code
-   * settle} itself, or leads to it); null: none.
+   * A poller as above whose scans never enter the directories {@code prune} is true for nor list
+   * the entries {@code skip} is true for (the caller's rules: fs's {@code gitignore=true} and
+   * {@code exclude=X/**} in its polling fallback); with {@code gitignore=true} in {@code config},
+   * the poller's own rules apply instead. With {@code settle=vcs}, every scan is framed by {@code
+   * settle}'s {@link VcsSettle#scanStarting()} and {@link VcsSettle#scanDone()} ({@code emit} is
+   * {@code settle} itself, or leads to it); null: none.
    */
   public DirectoryPoller(
       PollConfig config,
@@ -120,6 +124,8 @@ public final class DirectoryPoller implements TreePoller {
       Runnable ready,
       @Nullable StateStore store,
       ContextView context,
+      java.util.function.@Nullable Predicate<String> prune,
+      java.util.function.@Nullable Predicate<String> skip,
       @Nullable VcsSettle settle) {
     this.settle = settle;
     this.store = store;
@@ -130,7 +136,7 @@ public final class DirectoryPoller implements TreePoller {
     // Git never looks inside an ignored directory, so no negation re-includes anything below one.
     this.scanner =
         ig == null
-            ? new TreeScanner(config.root(), config.recursive(), config.followLinks())
+            ? new TreeScanner(config.root(), config.recursive(), config.followLinks(), prune, skip)
             : new TreeScanner(
                 config.root(), config.recursive(), config.followLinks(), k -> ig.ignored(k, true), ig::ignored);
     this.exclude = ig == null ? null : excludeState();
@@ -178,6 +184,10 @@ public final class DirectoryPoller implements TreePoller {
     if (p != null) {
       p.dispose();
     }
+    ConfirmBaseline b = contentBaseline;
+    if (b != null) {
+      b.cancel();
+    }
     scheduler.dispose();
   }
 
@@ -214,7 +224,14 @@ public final class DirectoryPoller implements TreePoller {
       }
       if (config.confirmBaseline() && !config.content()) {
         // compare=content drops an identical rewrite itself; compare=mtime leaves it to confirm.
-        hashBaseline();
+        contentBaseline =
+            ConfirmBaseline.ofScan(
+                "poll",
+                state,
+                config.followLinks(),
+                io.changeflux.ShaResolvers.fileSha256(config.root(), config.followLinks()),
+                io.changeflux.ChangeOps.DEFAULT_STATE_KEYS,
+                config.source());
       }
     } catch (NoSuchFileException | NotDirectoryException e) {
       if (!config.awaitRoot()) {
@@ -227,35 +244,14 @@ public final class DirectoryPoller implements TreePoller {
       fail(e);
       return;
     }
+    ConfirmBaseline b = contentBaseline;
+    if (b != null && !cancelled) {
+      // Hashed in the background from now on: the start is not delayed. Begun before ready is
+      // signalled (as fs: does), so that whoever waits for ready sees it running.
+      b.begin();
+    }
     ready.run();
     scheduleNext(t0);
-  }
-
-  /**
-   * Hashes the files of the first scan with the source's content rule (at most {@link
-   * io.changeflux.ChangeOps#DEFAULT_STATE_KEYS}), keeping a SHA only when the file's size and time
-   * are still those of the scan after hashing: a file changed meanwhile has no baseline (its next
-   * change is reported, as without one).
-   */
-  private void hashBaseline() {
-    io.changeflux.ShaResolver resolver = io.changeflux.ShaResolvers.fileSha256(config.root(), config.followLinks());
-    long t0 = System.nanoTime();
-    for (Map.Entry<String, FileState> e : state.entrySet()) {
-      if (cancelled || baselineShas.size() >= io.changeflux.ChangeOps.DEFAULT_STATE_KEYS) {
-        break;
-      }
-      FileState f = e.getValue();
-      try {
-        String sha = resolver.resolve(ChangeEvent.builder(ChangeKind.MODIFIED, e.getKey()).path(f.path()).build());
-        FileState after = scanner.stat(f.path());
-        if (sha != null && after != null && after.sameStat(f)) {
-          baselineShas.put(e.getKey(), sha);
-        }
-      } catch (IOException | RuntimeException ex) {
-        log.debug("{}: confirm baseline: {}: {}", config.source(), f.path(), ex.toString());
-      }
-    }
-    log.debug("{}: confirm baseline: {} files hashed in {} ms", config.source(), baselineShas.size(), (System.nanoTime() - t0) / 1_000_000);
   }
 
   private void fail(IOException e) {
@@ -503,11 +499,10 @@ public final class DirectoryPoller implements TreePoller {
     if (kind != ChangeKind.DELETED && f.sha() != null) {
       b.sha(f.sha());
     }
-    if (!baselineShas.isEmpty()) {
-      String base = baselineShas.remove(key);
-      if (base != null && kind != ChangeKind.DELETED) {
-        b.header(io.changeflux.ChangeOps.BASELINE_SHA_HEADER, base);
-      }
+    ConfirmBaseline cb = contentBaseline;
+    String base = cb == null ? null : cb.take(kind, key);
+    if (base != null) {
+      b.header(io.changeflux.ChangeOps.BASELINE_SHA_HEADER, base);
     }
     ChangeEvent e = b.build();
     emit.accept(store == null ? e : store.track(e, StateEntry.of(f)));

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.changeflux.ChangeEvent;
 import io.changeflux.ChangeKind;
 import io.changeflux.ChangeSources;
+import io.changeflux.files.internal.ConfirmBaseline;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -19,7 +20,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import reactor.core.Disposable;
 
-/** {@code poll:DIR?confirm=sha256}: the content at the first scan is the baseline of confirm. */
+/**
+ * {@code poll:DIR?confirm=sha256}: the content at the first scan is the baseline of confirm (hashed
+ * in the background once the source is ready).
+ */
 class PollConfirmBaselineTest {
 
   private static final Duration PATIENCE = Duration.ofSeconds(30);
@@ -39,6 +43,9 @@ class PollConfirmBaselineTest {
             .subscribe(events::add);
     try {
       assertThat(ready.await(30, TimeUnit.SECONDS)).isTrue();
+      // The baseline is hashed in the background after ready: an event before it reaches a file
+      // is reported (as without a baseline), so the rewrites wait until it is done.
+      await().atMost(PATIENCE).until(() -> ConfirmBaseline.running() == 0);
       // The same bytes with a new time: the scan sees a modification, confirm the same content.
       FileTime later = FileTime.from(Instant.now().plusSeconds(10));
       replace(dir.resolve("same.txt"), "v1", later);
