@@ -67,7 +67,9 @@ class ConfirmBaselineTest {
     old(a, b);
     watch("fs:" + dir + "?confirm=sha256");
 
-    Files.writeString(a, "alpha\n"); // the same bytes, in place
+    // The same bytes, in place, without truncating first: a truncating rewrite can be seen (and
+    // hashed) while the file is empty, which is a real change.
+    Files.write(a, "alpha\n".getBytes(java.nio.charset.StandardCharsets.UTF_8), java.nio.file.StandardOpenOption.WRITE);
     FsFileTest.sh(dir, "sed -i 's/beta/beta/' sub/b.txt"); // the same bytes, by rename
     Files.writeString(dir.resolve("sentinel"), "s");
     awaitKey("sentinel");
