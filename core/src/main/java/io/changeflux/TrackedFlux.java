@@ -1,12 +1,11 @@
 package io.changeflux;
 
+import io.changeflux.internal.PassThroughSubscriber;
 import io.changeflux.internal.PendingKeys;
 import java.util.function.Function;
-import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.FluxOperator;
-import reactor.core.publisher.Operators;
 import reactor.util.context.Context;
 
 /**
@@ -32,18 +31,14 @@ final class TrackedFlux<T> extends FluxOperator<T, T> {
     source.subscribe(new TrackedSubscriber<>(actual, tracker, eventsOf));
   }
 
-  static final class TrackedSubscriber<T> implements CoreSubscriber<T>, Subscription {
-    final CoreSubscriber<? super T> actual;
+  static final class TrackedSubscriber<T> extends PassThroughSubscriber<T> {
     final SubscriptionTracker tracker;
     final Function<T, Iterable<ChangeEvent>> eventsOf;
     final Context context;
 
-    @SuppressWarnings("NullAway.Init") // set in onSubscribe, before downstream can request or cancel
-    Subscription s;
-
     TrackedSubscriber(
         CoreSubscriber<? super T> actual, SubscriptionTracker tracker, Function<T, Iterable<ChangeEvent>> eventsOf) {
-      this.actual = actual;
+      super(actual);
       this.tracker = tracker;
       this.eventsOf = eventsOf;
       this.context = actual.currentContext().put(PendingKeys.KEY, tracker);
@@ -52,14 +47,6 @@ final class TrackedFlux<T> extends FluxOperator<T, T> {
     @Override
     public Context currentContext() {
       return context;
-    }
-
-    @Override
-    public void onSubscribe(Subscription s) {
-      if (Operators.validate(this.s, s)) {
-        this.s = s;
-        actual.onSubscribe(this);
-      }
     }
 
     @Override
@@ -96,11 +83,6 @@ final class TrackedFlux<T> extends FluxOperator<T, T> {
       } finally {
         tracker.end();
       }
-    }
-
-    @Override
-    public void request(long n) {
-      s.request(n);
     }
 
     @Override

@@ -2,13 +2,11 @@ package io.changeflux.internal;
 
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
-import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
 import reactor.core.Scannable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.FluxOperator;
 import reactor.core.publisher.Operators;
-import reactor.util.context.Context;
 
 /**
  * Runs an action on each element after downstream's {@code onNext} returned for it: the element
@@ -47,30 +45,14 @@ public final class Acknowledger<T> extends FluxOperator<T, T> {
     return super.scanUnsafe(key);
   }
 
-  static final class AckSubscriber<T> implements CoreSubscriber<T>, Subscription {
-    final CoreSubscriber<? super T> actual;
+  static final class AckSubscriber<T> extends PassThroughSubscriber<T> {
     final Consumer<? super T> after;
-    @SuppressWarnings("NullAway.Init") // set in onSubscribe, before downstream can request or cancel
-    Subscription s;
     boolean done;
     volatile boolean cancelled;
 
     AckSubscriber(CoreSubscriber<? super T> actual, Consumer<? super T> after) {
-      this.actual = actual;
+      super(actual);
       this.after = after;
-    }
-
-    @Override
-    public Context currentContext() {
-      return actual.currentContext();
-    }
-
-    @Override
-    public void onSubscribe(Subscription s) {
-      if (Operators.validate(this.s, s)) {
-        this.s = s;
-        actual.onSubscribe(this);
-      }
     }
 
     @Override
@@ -102,11 +84,6 @@ public final class Acknowledger<T> extends FluxOperator<T, T> {
       }
       done = true;
       actual.onComplete();
-    }
-
-    @Override
-    public void request(long n) {
-      s.request(n);
     }
 
     @Override
