@@ -3,7 +3,6 @@ package io.changeflux.fs.internal;
 import org.jspecify.annotations.Nullable;
 
 import com.sun.jna.LastErrorException;
-import io.changeflux.files.FileState;
 import io.changeflux.files.TreeScanner;
 import io.methvin.watcher.DirectoryChangeEvent.EventType;
 import java.io.IOException;
@@ -24,7 +23,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
@@ -145,10 +143,9 @@ final class InotifyWatch implements WatchEngine {
         throw new FsWatch.NativeFailure("inotify unavailable: " + Inotify.unavailableReason());
       }
       s = new Session();
-      TreeMap<String, FileState> files = new TreeMap<>();
-      Map<Path, Object> dirs = new HashMap<>();
-      s.register(config.root(), files, dirs, null, null);
-      registration = new NativeWatch.Snapshot(files, dirs);
+      FileTable files = new FileTable(scanner.root());
+      s.register(config.root(), files, null, null);
+      registration = new NativeWatch.Snapshot(files);
       session = s;
       if (cancelled) {
         close();
@@ -603,7 +600,7 @@ final class InotifyWatch implements WatchEngine {
         return;
       }
       try {
-        register(p, null, null, out, from);
+        register(p, null, out, from);
       } catch (IOException | RuntimeException e) {
         if (FsWatch.isWatchLimit(e)) {
           broken = e;
@@ -621,8 +618,7 @@ final class InotifyWatch implements WatchEngine {
      */
     void register(
         Path start,
-        @Nullable TreeMap<String, FileState> files,
-        @Nullable Map<Path, Object> snapshotDirs,
+        @Nullable FileTable files,
         @Nullable List<NativeWatch.Raw> out,
         @Nullable Path from)
         throws IOException {
@@ -635,9 +631,6 @@ final class InotifyWatch implements WatchEngine {
 
             @Override
             public void directory(Path dir, @Nullable Object fileKey) throws IOException {
-              if (snapshotDirs != null) {
-                snapshotDirs.put(dir, fileKey == null ? TreeScanner.NO_KEY : fileKey);
-              }
               onRegistered.accept(dir, fileKey);
               try {
                 if (NativeWatch.failRegister.test(dir)) {
@@ -659,7 +652,7 @@ final class InotifyWatch implements WatchEngine {
             @Override
             public void file(Path file, String key, BasicFileAttributes attrs) {
               if (files != null) {
-                files.put(key, TreeScanner.state(file, attrs));
+                files.add(key, attrs);
               }
               if (out != null) {
                 Path was = from == null ? null : from.resolve(start.relativize(file));
