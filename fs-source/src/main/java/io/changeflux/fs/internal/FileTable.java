@@ -214,7 +214,7 @@ final class FileTable {
   /** One directory's entries. */
   private static final class Dir {
     /** Entries at a linear search at most; above, the name table. */
-    private static final int LINEAR_MAX = 8;
+    private static final int LINEAR_MAX = 16;
 
     int n;
     /** The names, each followed by '/', in no order; {@code garbage} chars are removed ones. */
