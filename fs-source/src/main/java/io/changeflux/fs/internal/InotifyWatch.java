@@ -18,11 +18,9 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
@@ -324,7 +322,7 @@ final class InotifyWatch implements WatchEngine {
     /** The thread that started it: the only one that reads from and closes the descriptors. */
     final Thread owner = Thread.currentThread();
     /** Watch descriptor → directory (owner only). */
-    final HashMap<Integer, Path> dirs = new HashMap<>();
+    final WatchTable dirs = new WatchTable();
     /** Cookie → the path an entry was moved from (owner only). */
     final LinkedHashMap<Integer, Path> moves = new LinkedHashMap<>();
     /** Cookie → directory moved from, until its IN_MOVED_TO comes or it left the tree. */
@@ -579,15 +577,12 @@ final class InotifyWatch implements WatchEngine {
      */
     private void movedOut() {
       for (Path gone : dirMoves.values()) {
-        for (Iterator<Map.Entry<Integer, Path>> it = dirs.entrySet().iterator(); it.hasNext(); ) {
-          Map.Entry<Integer, Path> e = it.next();
-          if (e.getValue().startsWith(gone)) {
-            it.remove();
-            try {
-              Inotify.inotify_rm_watch(fd, e.getKey());
-            } catch (LastErrorException ignored) {
-              // gone already
-            }
+        for (int wd : dirs.under(gone)) {
+          dirs.remove(wd);
+          try {
+            Inotify.inotify_rm_watch(fd, wd);
+          } catch (LastErrorException ignored) {
+            // gone already
           }
         }
       }
