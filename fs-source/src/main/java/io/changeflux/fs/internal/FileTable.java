@@ -34,6 +34,10 @@ final class FileTable {
   /** Directory key ({@code ""} for the root, {@code a/b}) → its entries. */
   private final TreeMap<String, Dir> dirs = new TreeMap<>();
   private int size;
+  /** The directory {@link #add} last added to (a walk adds a directory's entries one after another). */
+  private @Nullable Dir lastDir;
+
+  private String lastDirKey = "";
 
   FileTable(Path root) {
     this.root = root;
@@ -64,7 +68,14 @@ final class FileTable {
   /** Records an entry as a walk reads it (replacing any entry of the key). */
   void add(String key, BasicFileAttributes attrs) {
     int s = key.lastIndexOf('/');
-    Dir d = dirs.computeIfAbsent(s < 0 ? "" : key.substring(0, s), k -> new Dir());
+    Dir d = lastDir;
+    String last = lastDirKey;
+    if (d == null || last.length() != Math.max(s, 0) || !key.startsWith(last)) {
+      last = s < 0 ? "" : key.substring(0, s);
+      d = dirs.computeIfAbsent(last, k -> new Dir());
+      lastDir = d;
+      lastDirKey = last;
+    }
     int before = d.n;
     d.set(key, s + 1, attrs.size(), attrs.lastModifiedTime().to(TimeUnit.NANOSECONDS), attrs.fileKey());
     size += d.n - before;
@@ -106,6 +117,7 @@ final class FileTable {
 
   /** Removes an entry and every entry below it (a deleted directory); returns what went, by key. */
   List<Map.Entry<String, FileState>> removeSubtree(String key) {
+    lastDir = null; // it may go
     List<Map.Entry<String, FileState>> removed = new ArrayList<>();
     int s = key.lastIndexOf('/');
     String dk = s < 0 ? "" : key.substring(0, s);
