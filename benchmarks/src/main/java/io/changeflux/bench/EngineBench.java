@@ -35,8 +35,10 @@ public final class EngineBench {
 
   /**
    * {@code EngineBench [OUT.json] [--only latency,burst,cpu,tree,cli] [--base JAR] [--rounds N]
-   * [--chunks N]}: {@code --base} adds the tree probe and the CLI of another build of the
-   * benchmarks jar (the code before a change) to the same run, as {@code fs-native@base}.
+   * [--chunks N] [--probe-jvm "OPTS"]}: {@code --base} adds the tree probe and the CLI of another
+   * build of the benchmarks jar (the code before a change) to the same run, as {@code
+   * fs-native@base}; {@code --probe-jvm} runs every JVM of the tree section a second time with
+   * these options (the CLI launcher's), as {@code MODE+jvm}.
    */
   public static void main(String[] args) throws Exception {
     String outFile = null;
@@ -56,6 +58,9 @@ public final class EngineBench {
           break;
         case "--chunks":
           chunks = Integer.parseInt(args[++i]);
+          break;
+        case "--probe-jvm":
+          probeJvm = List.of(args[++i].trim().split("\\s+"));
           break;
         default:
           outFile = args[i];
@@ -94,6 +99,13 @@ public final class EngineBench {
 
   /** Another build of this jar (the code before a change), or null. */
   private static String baseJar;
+
+  /**
+   * JVM options of a second tree probe of every JVM watcher (modes ending {@code +jvm}): the CLI
+   * launcher's defaults, so that each watcher is measured both as a library user's default JVM
+   * runs it and as {@code bin/changeflux} runs it; null for none.
+   */
+  private static List<String> probeJvm;
 
   private static String loadAverage() {
     try (java.io.InputStream in = Files.newInputStream(Path.of("/proc/loadavg"))) {
@@ -453,6 +465,12 @@ public final class EngineBench {
     if (baseJar != null) {
       modes.add(0, "fs-native@base");
     }
+    if (probeJvm != null) {
+      for (String m : List.copyOf(modes)) {
+        modes.add(m + "+jvm");
+      }
+      Bench.log("tree: +jvm = %s", String.join(" ", probeJvm));
+    }
     if (onPath("inotifywait")) {
       modes.add("inotifywait");
     }
@@ -490,10 +508,17 @@ public final class EngineBench {
 
   private static JsonNode probe(String mode, Path root) throws Exception {
     List<String> cmd;
+    boolean opts = mode.endsWith("+jvm");
+    if (opts) {
+      mode = mode.substring(0, mode.length() - 4);
+    }
     if (mode.endsWith("@base")) {
       cmd = javaCommandOn(baseJar, ScaleProbe.class.getName(), mode.substring(0, mode.length() - 5), root.toString());
     } else {
       cmd = Bench.javaCommand(ScaleProbe.class.getName(), mode, root.toString());
+    }
+    if (opts) {
+      cmd.addAll(1, probeJvm);
     }
     Process p = new ProcessBuilder(cmd)
         .redirectError(ProcessBuilder.Redirect.DISCARD)

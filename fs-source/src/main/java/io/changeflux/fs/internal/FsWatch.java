@@ -21,7 +21,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
@@ -63,7 +63,7 @@ public final class FsWatch {
   private final FluxSink<ChangeEvent> sink;
   private final Consumer<ChangeEvent> out;
   private final TreeScanner scanner;
-  private final TreeState tree = new TreeState();
+  private final TreeState tree;
   private final WatchEngine nativeWatch;
   private final RootGuard rootGuard;
   private final int id = IDS.incrementAndGet();
@@ -77,7 +77,8 @@ public final class FsWatch {
   private boolean lost;
   private boolean ended;
   private boolean signalled;
-  // Renames: DELETED entries held briefly by file key, to pair with the CREATE that follows a move.
+  // Renames: DELETED entries held briefly by file key (its text: the tree's keys are packed, a
+  // stat's are the platform's), to pair with the CREATE that follows a move.
   private final java.util.LinkedHashMap<Object, PendingDelete> pendingDeletes = new java.util.LinkedHashMap<>();
   private final Map<String, Object> pendingKeys = new HashMap<>();
 
@@ -139,6 +140,7 @@ public final class FsWatch {
             config.followLinks(),
             pruning.active() ? pruning.dirs() : null,
             pruning.active() ? pruning.files() : null);
+    this.tree = new TreeState(scanner.root());
     this.nativeWatch = Engines.create(config, scanner, tree::registered, id);
     this.rootGuard = new RootGuard(config.root(), config.pollInterval().toMillis());
     this.thread = new Thread(this::run, "changeflux-fs-" + id);
@@ -177,7 +179,7 @@ public final class FsWatch {
         nativeUnavailable(failure, null);
         return;
       }
-      TreeMap<String, FileState> now = new TreeMap<>();
+      FileTable now = new FileTable(scanner.root());
       try {
         now = scanAfterStart();
       } catch (NoSuchFileException | NotDirectoryException e) {
@@ -188,8 +190,9 @@ public final class FsWatch {
       } else {
         tree.reset(now);
         if (config.initial() || rootWasMissing) {
-          for (Map.Entry<String, FileState> e : tree.files().entrySet()) {
-            emit(ChangeKind.CREATED, e.getKey(), e.getValue());
+          FileTable t = tree.files();
+          for (String k : t.sortedKeys()) {
+            emit(ChangeKind.CREATED, k, Objects.requireNonNull(t.get(k)));
           }
         } else if (store != null) {
           store.baseline(entries(now)); // there before anyone watched: acknowledged as seen
@@ -248,7 +251,7 @@ public final class FsWatch {
         return;
       }
       emitOverflow("fallback");
-      toPoll(describe(broken), tree.files());
+      toPoll(describe(broken), tree.files().toTreeMap());
       return;
     }
     long wait = 100;
@@ -375,7 +378,7 @@ public final class FsWatch {
         long now = System.nanoTime();
         boolean notAMove = r.has(NativeWatch.Raw.NOT_A_MOVE); // unlinked: no CREATE can pair with it
         for (Map.Entry<String, FileState> e : tree.removeSubtree(key)) {
-          Object fk = e.getValue().fileKey();
+          Object fk = fileId(e.getValue());
           flushDelete(e.getKey());
           if (notAMove || fk == null || pendingDeletes.containsKey(fk)) {
             emit(ChangeKind.DELETED, e.getKey(), e.getValue());
@@ -407,7 +410,14 @@ public final class FsWatch {
         return pendingDeletes.remove(fk);
       }
     }
-    return f.fileKey() != null ? pendingDeletes.remove(f.fileKey()) : null;
+    Object fk = fileId(f);
+    return fk != null ? pendingDeletes.remove(fk) : null;
+  }
+
+  /** What pairs a DELETED with the CREATE of a move: the file key's text, or null without one. */
+  private static @Nullable Object fileId(FileState f) {
+    Object k = f.fileKey();
+    return k == null ? null : k.toString();
   }
 
   /**
@@ -464,14 +474,14 @@ public final class FsWatch {
       dropped = nativeWatch.dropQueued(); // the rescan below covers everything they said
       emitOverflow("overflow");
     }
-    TreeMap<String, FileState> now = null;
+    FileTable now = null;
     // Pruning rules changed: directories un-pruned need watches, those newly pruned lose theirs.
     boolean restart = lostEvents || rulesChanged;
     rulesChanged = false;
     if (!restart) {
       Map<Path, Object> dirs = new HashMap<>();
       try {
-        now = new TreeMap<>(scanner.scanWithDirKeys(dirs));
+        now = FileTable.of(scanner.root(), scanner.scanWithDirKeys(dirs));
       } catch (NoSuchFileException | NotDirectoryException e) {
         return; // the root went away: the watcher ends and the root guard reports it
       }
@@ -522,8 +532,9 @@ public final class FsWatch {
     }
     flushDeletes(true);
     if (!rootGuard.present()) {
-      for (Map.Entry<String, FileState> e : tree.clear().entrySet()) {
-        emit(ChangeKind.DELETED, e.getKey(), e.getValue());
+      FileTable gone = tree.clear();
+      for (String k : gone.sortedKeys()) {
+        emit(ChangeKind.DELETED, k, Objects.requireNonNull(gone.get(k)));
       }
       nativeWatch.close();
       if (!config.awaitRoot()) {
@@ -555,7 +566,7 @@ public final class FsWatch {
     }
     String failure = startNative();
     if (failure != null) {
-      nativeUnavailable(failure, tree.files());
+      nativeUnavailable(failure, tree.files().toTreeMap());
       return;
     }
     try {
@@ -569,7 +580,7 @@ public final class FsWatch {
    * Resumes from the state file, the watch already armed: against what was acknowledged before
    * (or, the file discarded, against nothing after one OVERFLOW), emits what differs in {@code now}.
    */
-  private void resume(StateStore store, TreeMap<String, FileState> now) {
+  private void resume(StateStore store, FileTable now) {
     java.util.SortedMap<String, StateEntry> before;
     if (store.status() == StateStore.Status.DISCARDED) {
       emitOverflow("state");
@@ -579,29 +590,30 @@ public final class FsWatch {
     }
     // Both sides sorted by key: one merge walk, DELETED first, then CREATED and MODIFIED.
     List<Map.Entry<String, StateEntry>> deleted = new java.util.ArrayList<>();
-    List<Map.Entry<String, FileState>> changed = new java.util.ArrayList<>();
+    List<String> changed = new java.util.ArrayList<>();
     List<ChangeKind> kinds = new java.util.ArrayList<>();
     var b = before.entrySet().iterator();
-    var n = now.entrySet().iterator();
+    String[] nowKeys = now.sortedKeys();
+    int n = 0;
     Map.Entry<String, StateEntry> was = b.hasNext() ? b.next() : null;
-    Map.Entry<String, FileState> is = n.hasNext() ? n.next() : null;
+    String is = n < nowKeys.length ? nowKeys[n++] : null;
     while (was != null || is != null) {
-      int c = was == null ? 1 : is == null ? -1 : was.getKey().compareTo(is.getKey());
+      int c = was == null ? 1 : is == null ? -1 : was.getKey().compareTo(is);
       if (c < 0) {
         deleted.add(was);
         was = b.hasNext() ? b.next() : null;
       } else if (c > 0) {
         changed.add(is);
         kinds.add(ChangeKind.CREATED);
-        is = n.hasNext() ? n.next() : null;
+        is = n < nowKeys.length ? nowKeys[n++] : null;
       } else if (was != null && is != null) { // c == 0: both are there
-        if (!same(was.getValue(), is.getValue()) || store.pending().contains(is.getKey())) {
+        if (!same(was.getValue(), Objects.requireNonNull(now.get(is))) || store.pending().contains(is)) {
           // changed; or handed out last time and never acknowledged: reported again
           changed.add(is);
           kinds.add(ChangeKind.MODIFIED);
         }
         was = b.hasNext() ? b.next() : null;
-        is = n.hasNext() ? n.next() : null;
+        is = n < nowKeys.length ? nowKeys[n++] : null;
       }
     }
     for (Map.Entry<String, StateEntry> e : deleted) {
@@ -616,7 +628,7 @@ public final class FsWatch {
       }
     }
     for (int i = 0; i < changed.size(); i++) {
-      emit(kinds.get(i), changed.get(i).getKey(), changed.get(i).getValue());
+      emit(kinds.get(i), changed.get(i), Objects.requireNonNull(now.get(changed.get(i))));
     }
     tree.reset(now);
     log.debug(
@@ -636,9 +648,11 @@ public final class FsWatch {
         && (was.id() == null || is.fileKey() == null || was.id().equals(is.fileKey().toString()));
   }
 
-  private static Map<String, StateEntry> entries(Map<String, FileState> files) {
+  private static Map<String, StateEntry> entries(FileTable files) {
     Map<String, StateEntry> out = new HashMap<>();
-    files.forEach((k, f) -> out.put(k, StateEntry.of(f)));
+    for (String k : files.sortedKeys()) {
+      out.put(k, StateEntry.of(Objects.requireNonNull(files.get(k))));
+    }
     return out;
   }
 
@@ -688,12 +702,12 @@ public final class FsWatch {
    * The tree right after {@link #startNative()}: on Linux, what its registration walk listed,
    * which saves another walk of the tree; elsewhere, a new scan.
    */
-  private TreeMap<String, FileState> scanAfterStart() throws IOException {
+  private FileTable scanAfterStart() throws IOException {
     NativeWatch.Snapshot s = nativeWatch.takeRegistration();
     if (s != null) {
       return s.files();
     }
-    return new TreeMap<>(scanner.scan());
+    return FileTable.of(scanner.root(), scanner.scan());
   }
 
   /** POLL: the poller takes over, from {@code baseline} (or its own first scan when null). */

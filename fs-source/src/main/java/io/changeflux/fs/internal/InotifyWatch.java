@@ -3,7 +3,6 @@ package io.changeflux.fs.internal;
 import org.jspecify.annotations.Nullable;
 
 import com.sun.jna.LastErrorException;
-import io.changeflux.files.FileState;
 import io.changeflux.files.TreeScanner;
 import io.methvin.watcher.DirectoryChangeEvent.EventType;
 import java.io.IOException;
@@ -19,12 +18,9 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
@@ -145,10 +141,9 @@ final class InotifyWatch implements WatchEngine {
         throw new FsWatch.NativeFailure("inotify unavailable: " + Inotify.unavailableReason());
       }
       s = new Session();
-      TreeMap<String, FileState> files = new TreeMap<>();
-      Map<Path, Object> dirs = new HashMap<>();
-      s.register(config.root(), files, dirs, null, null);
-      registration = new NativeWatch.Snapshot(files, dirs);
+      FileTable files = new FileTable(scanner.root());
+      s.register(config.root(), files, null, null);
+      registration = new NativeWatch.Snapshot(files);
       session = s;
       if (cancelled) {
         close();
@@ -327,7 +322,7 @@ final class InotifyWatch implements WatchEngine {
     /** The thread that started it: the only one that reads from and closes the descriptors. */
     final Thread owner = Thread.currentThread();
     /** Watch descriptor → directory (owner only). */
-    final HashMap<Integer, Path> dirs = new HashMap<>();
+    final WatchTable dirs = new WatchTable();
     /** Cookie → the path an entry was moved from (owner only). */
     final LinkedHashMap<Integer, Path> moves = new LinkedHashMap<>();
     /** Cookie → directory moved from, until its IN_MOVED_TO comes or it left the tree. */
@@ -582,15 +577,12 @@ final class InotifyWatch implements WatchEngine {
      */
     private void movedOut() {
       for (Path gone : dirMoves.values()) {
-        for (Iterator<Map.Entry<Integer, Path>> it = dirs.entrySet().iterator(); it.hasNext(); ) {
-          Map.Entry<Integer, Path> e = it.next();
-          if (e.getValue().startsWith(gone)) {
-            it.remove();
-            try {
-              Inotify.inotify_rm_watch(fd, e.getKey());
-            } catch (LastErrorException ignored) {
-              // gone already
-            }
+        for (int wd : dirs.under(gone)) {
+          dirs.remove(wd);
+          try {
+            Inotify.inotify_rm_watch(fd, wd);
+          } catch (LastErrorException ignored) {
+            // gone already
           }
         }
       }
@@ -603,7 +595,7 @@ final class InotifyWatch implements WatchEngine {
         return;
       }
       try {
-        register(p, null, null, out, from);
+        register(p, null, out, from);
       } catch (IOException | RuntimeException e) {
         if (FsWatch.isWatchLimit(e)) {
           broken = e;
@@ -621,8 +613,7 @@ final class InotifyWatch implements WatchEngine {
      */
     void register(
         Path start,
-        @Nullable TreeMap<String, FileState> files,
-        @Nullable Map<Path, Object> snapshotDirs,
+        @Nullable FileTable files,
         @Nullable List<NativeWatch.Raw> out,
         @Nullable Path from)
         throws IOException {
@@ -635,9 +626,6 @@ final class InotifyWatch implements WatchEngine {
 
             @Override
             public void directory(Path dir, @Nullable Object fileKey) throws IOException {
-              if (snapshotDirs != null) {
-                snapshotDirs.put(dir, fileKey == null ? TreeScanner.NO_KEY : fileKey);
-              }
               onRegistered.accept(dir, fileKey);
               try {
                 if (NativeWatch.failRegister.test(dir)) {
@@ -659,7 +647,7 @@ final class InotifyWatch implements WatchEngine {
             @Override
             public void file(Path file, String key, BasicFileAttributes attrs) {
               if (files != null) {
-                files.put(key, TreeScanner.state(file, attrs));
+                files.add(key, attrs);
               }
               if (out != null) {
                 Path was = from == null ? null : from.resolve(start.relativize(file));

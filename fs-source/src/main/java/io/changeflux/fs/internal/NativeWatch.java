@@ -1,6 +1,5 @@
 package io.changeflux.fs.internal;
 
-import io.changeflux.files.FileState;
 import io.changeflux.files.TreeScanner;
 import io.methvin.watcher.DirectoryChangeEvent;
 import io.methvin.watcher.DirectoryChangeListener;
@@ -9,9 +8,6 @@ import io.methvin.watcher.visitor.FileTreeVisitor;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.util.HashMap;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -83,8 +79,8 @@ final class NativeWatch implements WatchEngine {
     }
   }
 
-  /** The tree as a registration walk listed it: entries, and directories by file key. */
-  record Snapshot(TreeMap<String, FileState> files, Map<Path, Object> dirs) {}
+  /** The tree as a registration walk listed it. */
+  record Snapshot(FileTable files) {}
 
   private final FsConfig config;
   private final TreeScanner scanner;
@@ -280,11 +276,10 @@ final class NativeWatch implements WatchEngine {
       // walks other than the listing one, i.e. the registration at start and each new directory.
       boolean registers = walk != LISTING_WALK;
       boolean record = walk == REGISTRATION_WALK;
-      TreeMap<String, FileState> files = record ? new TreeMap<>() : null;
-      Map<Path, Object> dirs = record ? new HashMap<>() : null;
-      walk(start, onDirectory, onFile, files, dirs, registers);
-      if (files != null && dirs != null) { // record
-        walkSnapshot = new Snapshot(files, dirs);
+      FileTable files = record ? new FileTable(scanner.root()) : null;
+      walk(start, onDirectory, onFile, files, registers);
+      if (files != null) { // record
+        walkSnapshot = new Snapshot(files);
       }
     };
   }
@@ -293,8 +288,7 @@ final class NativeWatch implements WatchEngine {
       Path start,
       FileTreeVisitor.Callback onDirectory,
       FileTreeVisitor.Callback onFile,
-      @Nullable TreeMap<String, FileState> files,
-      @Nullable Map<Path, Object> dirs,
+      @Nullable FileTable files,
       boolean registers)
       throws IOException {
     scanner.walk(
@@ -305,9 +299,6 @@ final class NativeWatch implements WatchEngine {
 
           @Override
           public void directory(Path dir, @Nullable Object fileKey) throws IOException {
-            if (dirs != null) {
-              dirs.put(dir, fileKey == null ? TreeScanner.NO_KEY : fileKey);
-            }
             if (registers) {
               // Recorded before the attempt: a directory that cannot be watched is still known,
               // so that it does not make every rescan restart the watcher.
@@ -329,7 +320,7 @@ final class NativeWatch implements WatchEngine {
           @Override
           public void file(Path file, String key, BasicFileAttributes attrs) throws IOException {
             if (files != null) {
-              files.put(key, TreeScanner.state(file, attrs));
+              files.add(key, attrs);
             }
             onFile.call(file);
           }

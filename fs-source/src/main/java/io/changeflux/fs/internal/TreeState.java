@@ -12,15 +12,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.SortedMap;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
 
 /**
  * What one watch last reported of its tree, apart from any watching machinery: every entry (key →
- * size, modification time, file key) and every directory by identity (path → file key), so that a
- * directory deleted and re-created under the same name, its events lost, is still a new directory.
+ * size, modification time, file key), packed per directory in a {@link FileTable}, and every
+ * directory by identity (path → file key), so that a directory deleted and re-created under the
+ * same name, its events lost, is still a new directory.
  *
  * <p>The entries are only touched by the watch's own thread. The directories are also recorded by
  * the watcher thread as it registers them ({@link #registered}), hence a concurrent map.
@@ -32,11 +31,16 @@ final class TreeState {
     void emit(ChangeKind kind, String key, FileState state);
   }
 
-  private TreeMap<String, FileState> files = new TreeMap<>();
+  private FileTable files;
   private final Map<Path, Object> dirs = new ConcurrentHashMap<>();
 
-  /** The entries, by key (a live view: do not change it while iterating). */
-  TreeMap<String, FileState> files() {
+  /** An empty state of the tree under {@code root} (the scanner's root). */
+  TreeState(Path root) {
+    this.files = new FileTable(root);
+  }
+
+  /** The entries (a live view: do not change it while iterating). */
+  FileTable files() {
     return files;
   }
 
@@ -50,56 +54,42 @@ final class TreeState {
   }
 
   /** Replaces every entry without reporting anything (a baseline). */
-  void reset(TreeMap<String, FileState> now) {
+  void reset(FileTable now) {
+    now.trim();
     files = now;
   }
 
-  /** Removes an entry and every entry below it (a deleted directory); returns what went. */
+  /** Removes an entry and every entry below it (a deleted directory); returns what went, by key. */
   List<Map.Entry<String, FileState>> removeSubtree(String key) {
-    List<Map.Entry<String, FileState>> removed = new ArrayList<>();
-    FileState self = files.remove(key);
-    if (self != null) {
-      removed.add(Map.entry(key, self));
-    }
-    SortedMap<String, FileState> below = files.subMap(key + "/", key + "0"); // '0' follows '/'
-    if (!below.isEmpty()) {
-      // Copy key and value: TreeMap reuses its entry objects while deleting (an inner node takes
-      // its successor's key and value), so entries kept from entrySet() change under clear().
-      for (Map.Entry<String, FileState> e : below.entrySet()) {
-        removed.add(Map.entry(e.getKey(), e.getValue()));
-      }
-      below.clear();
-    }
-    return removed;
+    return files.removeSubtree(key);
   }
 
   /** Removes every entry and directory; returns the entries that went. */
-  TreeMap<String, FileState> clear() {
-    TreeMap<String, FileState> old = files;
-    files = new TreeMap<>();
+  FileTable clear() {
+    FileTable old = files;
+    files = new FileTable(old.root());
     dirs.clear();
     return old;
   }
 
   /**
-   * Emits DELETED, CREATED and MODIFIED for every difference between the entries and {@code now},
-   * then keeps {@code now}.
+   * Emits DELETED, CREATED and MODIFIED for every difference between the entries and {@code now}
+   * (each kind in key order), then keeps {@code now}.
    */
-  void diff(TreeMap<String, FileState> now, Emitter out) {
-    for (Map.Entry<String, FileState> e : files.entrySet()) {
-      if (!now.containsKey(e.getKey())) {
-        out.emit(ChangeKind.DELETED, e.getKey(), e.getValue());
+  void diff(FileTable now, Emitter out) {
+    for (String k : files.sortedKeys()) {
+      if (!now.containsKey(k)) {
+        out.emit(ChangeKind.DELETED, k, Objects.requireNonNull(files.get(k)));
       }
     }
-    for (Map.Entry<String, FileState> e : now.entrySet()) {
-      FileState old = files.get(e.getKey());
-      if (old == null) {
-        out.emit(ChangeKind.CREATED, e.getKey(), e.getValue());
-      } else if (!old.sameStat(e.getValue())) {
-        out.emit(ChangeKind.MODIFIED, e.getKey(), e.getValue());
+    for (String k : now.sortedKeys()) {
+      if (!files.containsKey(k)) {
+        out.emit(ChangeKind.CREATED, k, Objects.requireNonNull(now.get(k)));
+      } else if (!files.sameStat(k, now)) {
+        out.emit(ChangeKind.MODIFIED, k, Objects.requireNonNull(now.get(k)));
       }
     }
-    files = now;
+    reset(now);
   }
 
   /** A directory the watcher registered, with the file key it had then (null where none). */

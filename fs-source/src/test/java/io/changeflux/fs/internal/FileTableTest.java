@@ -1,0 +1,184 @@
+package io.changeflux.fs.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.changeflux.files.FileState;
+import io.changeflux.files.TreeScanner;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FileTableTest {
+
+  private static final Path ROOT = Path.of("/r").toAbsolutePath();
+
+  @Test
+  void randomPutsAndRemovalsAgreeWithASortedMap() {
+    Random rnd = new Random(18);
+    FileTable t = new FileTable(ROOT);
+    TreeMap<String, FileState> ref = new TreeMap<>();
+    String[] dirs = {"", "a", "a/b", "a/b/c", "big", "big/x", "ä"};
+    for (int step = 0; step < 60_000; step++) {
+      String dir = dirs[rnd.nextInt(dirs.length)];
+      int range = dir.startsWith("big") ? 2_000 : 30;
+      String name = (rnd.nextBoolean() ? "f" : "é") + rnd.nextInt(range);
+      String key = dir.isEmpty() ? name : dir + "/" + name;
+      int op = rnd.nextInt(10);
+      if (op < 6) {
+        FileState f =
+            new FileState(ROOT.resolve(key), rnd.nextInt(100), rnd.nextInt(100), null, key(rnd));
+        FileState prev = t.put(key, f);
+        FileState want = ref.put(key, f);
+        assertSame(prev, want);
+      } else if (op < 9) {
+        assertSameEntries(t.removeSubtree(key), removeSubtree(ref, key));
+      } else {
+        assertSame(t.get(key), ref.get(key));
+        assertThat(t.containsKey(key)).isEqualTo(ref.containsKey(key));
+      }
+      if (step % 5_000 == 0) {
+        t.trim();
+        check(t, ref);
+      }
+    }
+    check(t, ref);
+    String sub = "a";
+    assertSameEntries(t.removeSubtree(sub), removeSubtree(ref, sub));
+    check(t, ref);
+  }
+
+  @Test
+  void platformFileKeysArePackedAndCompareByTheirText(@TempDir Path dir) throws Exception {
+    Path file = Files.writeString(dir.resolve("f"), "x");
+    TreeScanner scanner = new TreeScanner(dir, true, false);
+    FileState stat = scanner.stat(file);
+    assertThat(stat).isNotNull();
+    FileTable t = new FileTable(scanner.root());
+    t.put("f", stat);
+    FileState back = t.get("f");
+    assertThat(back).isNotNull();
+    assertThat(back.path()).isEqualTo(stat.path());
+    assertThat(back.sameStat(stat)).isTrue();
+    assertThat(stat.sameStat(back)).isTrue();
+    assertThat(String.valueOf(back.fileKey())).isEqualTo(String.valueOf(stat.fileKey()));
+    if (stat.fileKey() != null && stat.fileKey().getClass().getName().equals("sun.nio.fs.UnixFileKey")) {
+      assertThat(back.fileKey()).isInstanceOf(FileTable.PackedKey.class);
+    }
+    FileState other = new FileState(stat.path(), stat.size(), stat.mtimeNanos(), null, "(dev=1,ino=2)");
+    assertThat(back.sameStat(other)).isFalse();
+  }
+
+  @Test
+  void aWalkAddedEntryByEntryHoldsWhatAScanFinds(@TempDir Path dir) throws Exception {
+    for (String d : new String[] {"a", "a/b", "ab", "c/d/e"}) {
+      Files.createDirectories(dir.resolve(d));
+      for (int i = 0; i < 20; i++) {
+        Files.writeString(dir.resolve(d).resolve("f" + i), "x".repeat(i));
+      }
+    }
+    Files.writeString(dir.resolve("top"), "t");
+    TreeScanner scanner = new TreeScanner(dir, true, false);
+    FileTable t = new FileTable(scanner.root());
+    scanner.walk(
+        scanner.root(),
+        new TreeScanner.Visitor() {
+          @Override
+          public void directory(Path d) {}
+
+          @Override
+          public void file(Path file, String key, java.nio.file.attribute.BasicFileAttributes attrs) {
+            t.add(key, attrs);
+          }
+        },
+        true);
+    TreeMap<String, FileState> scan = new TreeMap<>(scanner.scan());
+    check(t, scan);
+    // a directory removed and added again is a new one (the table's last directory is not reused)
+    assertThat(t.removeSubtree("a")).hasSize(40);
+    java.nio.file.attribute.BasicFileAttributes attrs =
+        Files.readAttributes(dir.resolve("a/f1"), java.nio.file.attribute.BasicFileAttributes.class);
+    t.add("a/f1", attrs);
+    assertThat(t.get("a/f1")).isNotNull();
+    assertThat(t.sortedKeys()).contains("a/f1").doesNotContain("a/b/f1");
+  }
+
+  @Test
+  void sameStatComparesSizeTimeAndKeyWhereBothHaveOne() {
+    FileTable a = new FileTable(ROOT);
+    FileTable b = new FileTable(ROOT);
+    a.put("d/x", new FileState(ROOT.resolve("d/x"), 1, 2, null, new FileTable.PackedKey(3, 4)));
+    b.put("d/x", new FileState(ROOT.resolve("d/x"), 1, 2, null, new FileTable.PackedKey(3, 4)));
+    assertThat(a.sameStat("d/x", b)).isTrue();
+    b.put("d/x", new FileState(ROOT.resolve("d/x"), 1, 2, null, new FileTable.PackedKey(3, 5)));
+    assertThat(a.sameStat("d/x", b)).isFalse();
+    b.put("d/x", new FileState(ROOT.resolve("d/x"), 1, 2, null, null));
+    assertThat(a.sameStat("d/x", b)).isTrue();
+    b.put("d/x", new FileState(ROOT.resolve("d/x"), 1, 3, null, null));
+    assertThat(a.sameStat("d/x", b)).isFalse();
+    assertThat(a.sameStat("d/y", b)).isFalse();
+  }
+
+  private static Object key(Random rnd) {
+    switch (rnd.nextInt(4)) {
+      case 0:
+        return null;
+      case 1:
+        return "(text-" + rnd.nextInt(5) + ")";
+      default:
+        return new FileTable.PackedKey(rnd.nextInt(3), rnd.nextInt(1000));
+    }
+  }
+
+  private static void assertSame(FileState got, FileState want) {
+    if (want == null) {
+      assertThat(got).isNull();
+      return;
+    }
+    assertThat(got).isNotNull();
+    assertThat(got.path()).isEqualTo(want.path());
+    assertThat(got.size()).isEqualTo(want.size());
+    assertThat(got.mtimeNanos()).isEqualTo(want.mtimeNanos());
+    assertThat(String.valueOf(got.fileKey())).isEqualTo(String.valueOf(want.fileKey())); // a platform key comes back packed
+  }
+
+  private static void assertSameEntries(
+      List<Map.Entry<String, FileState>> got, List<Map.Entry<String, FileState>> want) {
+    assertThat(got).extracting(Map.Entry::getKey).containsExactlyElementsOf(want.stream().map(Map.Entry::getKey).toList());
+    for (int i = 0; i < want.size(); i++) {
+      assertSame(got.get(i).getValue(), want.get(i).getValue());
+    }
+  }
+
+  private static void check(FileTable t, TreeMap<String, FileState> ref) {
+    assertThat(t.size()).isEqualTo(ref.size());
+    assertThat(t.sortedKeys()).containsExactly(ref.keySet().toArray(new String[0]));
+    TreeMap<String, FileState> m = t.toTreeMap();
+    assertThat(m.keySet()).containsExactlyElementsOf(ref.keySet());
+    for (Map.Entry<String, FileState> e : ref.entrySet()) {
+      assertSame(m.get(e.getKey()), e.getValue());
+      assertSame(t.get(e.getKey()), e.getValue());
+    }
+  }
+
+  private static List<Map.Entry<String, FileState>> removeSubtree(TreeMap<String, FileState> ref, String key) {
+    List<Map.Entry<String, FileState>> out = new ArrayList<>();
+    FileState self = ref.remove(key);
+    if (self != null) {
+      out.add(Map.entry(key, self));
+    }
+    SortedMap<String, FileState> below = ref.subMap(key + "/", key + "0");
+    for (Map.Entry<String, FileState> e : below.entrySet()) {
+      out.add(Map.entry(e.getKey(), e.getValue()));
+    }
+    below.clear();
+    out.sort(Map.Entry.comparingByKey());
+    return out;
+  }
+}
