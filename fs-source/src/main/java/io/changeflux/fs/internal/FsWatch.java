@@ -270,6 +270,13 @@ public final class FsWatch {
       wait = Math.min(wait, Math.max(1, left / 1_000_000));
     }
     NativeWatch.Raw r = nativeWatch.poll(wait);
+    if (r != null && r.from() != null) {
+      // The second half of a rename the engine paired exactly (inotify's cookie): its held DELETE
+      // is this CREATE's other half however long this thread was held up since, so pair first.
+      process(r);
+      flushDeletes(false);
+      return;
+    }
     flushDeletes(false);
     if (r != null) {
       process(r);
