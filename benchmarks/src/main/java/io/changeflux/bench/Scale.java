@@ -28,29 +28,13 @@ final class Scale {
   static ObjectNode run(Path work, int files, int dirs, int rounds, int scanRounds) throws Exception {
     Path root = work.resolve("tree");
     long t0 = System.nanoTime();
-    int top = (int) Math.ceil(Math.sqrt(dirs));
-    int perTop = dirs / top;
-    int perDir = files / dirs;
-    byte[] body = new byte[1024];
-    java.util.Arrays.fill(body, (byte) 'x');
-    int made = 0;
-    int dirCount = 0;
-    for (int a = 0; a < top && dirCount < dirs; a++) {
-      for (int b = 0; b < perTop && dirCount < dirs; b++, dirCount++) {
-        Path d = Files.createDirectories(root.resolve("d" + a).resolve("e" + b));
-        for (int f = 0; f < perDir; f++) {
-          body[0] = (byte) ('a' + (made % 26));
-          body[1] = (byte) ('a' + (made / 26 % 26));
-          Files.write(d.resolve("f" + f + ".txt"), body);
-          made++;
-        }
-      }
-    }
-    Watchers.gitRepo(root); // for settle=vcs and gitignore=true
+    int[] counts = buildTree(root, files, dirs);
+    int made = counts[0];
+    int dirCount = counts[1];
     ObjectNode out = Bench.obj();
     out.put("files", made);
     out.put("leafDirectories", dirCount);
-    out.put("fileBytes", body.length);
+    out.put("fileBytes", 1024);
     out.put("buildSeconds", Bench.round((System.nanoTime() - t0) / 1e9, 2));
     Bench.log("scale: tree of %d files in %d leaf dirs built in %.1f s", made, dirCount, (System.nanoTime() - t0) / 1e9);
 
@@ -105,6 +89,62 @@ final class Scale {
     Bench.log("poll scan %s", scan);
     Bench.run(null, "rm", "-rf", root.toString());
     return out;
+  }
+
+  /**
+   * Builds the tree of {@code files} files of 1 KiB in {@code dirs} leaf directories (two levels)
+   * under {@code root}, a git repository; returns {files made, leaf directories}.
+   */
+  static int[] buildTree(Path root, int files, int dirs) throws Exception {
+    int top = (int) Math.ceil(Math.sqrt(dirs));
+    int perTop = dirs / top;
+    int perDir = files / dirs;
+    byte[] body = new byte[1024];
+    java.util.Arrays.fill(body, (byte) 'x');
+    int made = 0;
+    int dirCount = 0;
+    for (int a = 0; a < top && dirCount < dirs; a++) {
+      for (int b = 0; b < perTop && dirCount < dirs; b++, dirCount++) {
+        Path d = Files.createDirectories(root.resolve("d" + a).resolve("e" + b));
+        for (int f = 0; f < perDir; f++) {
+          body[0] = (byte) ('a' + (made % 26));
+          body[1] = (byte) ('a' + (made / 26 % 26));
+          Files.write(d.resolve("f" + f + ".txt"), body);
+          made++;
+        }
+      }
+    }
+    Watchers.gitRepo(root); // for settle=vcs and gitignore=true
+    return new int[] {made, dirCount};
+  }
+
+  /**
+   * The poll scan alone, without the probes: {@code ScanRatio ROOT [rounds]} builds the 100k tree
+   * at ROOT when it is missing (kept for the next run), then times {@code TreeScanner.scan()}
+   * against {@code find -printf} in back-to-back pairs and prints the medians and their ratio.
+   */
+  public static void main(String[] args) throws Exception {
+    Path root = Path.of(args[0]);
+    int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 9;
+    if (!Files.isDirectory(root)) {
+      buildTree(root, 100_000, 10_000);
+    }
+    TreeScanner scanner = new TreeScanner(root, true, false);
+    int[] scanned = new int[1];
+    io.changeflux.PairedRatios.Result pr =
+        io.changeflux.PairedRatios.measure(
+            () -> {
+              var m = scanner.scan();
+              scanned[0] = m.size();
+              return m;
+            },
+            () -> find(root),
+            1,
+            3,
+            rounds);
+    System.out.printf(
+        "scan %d entries: TreeScanner %.3f s   find %.3f s   ratio %.3f   (%d pairs)%n",
+        scanned[0], 1 / pr.candidatePerSecond, 1 / pr.baselinePerSecond, pr.ratio, rounds);
   }
 
   private static Object find(Path root) throws IOException, InterruptedException {

@@ -1,11 +1,14 @@
 package io.changeflux.internal;
 
 import io.changeflux.ChangeEvent;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
@@ -124,7 +127,7 @@ public final class Debouncer extends FluxOperator<ChangeEvent, List<ChangeEvent>
     @SuppressWarnings("NullAway.Init") // set in onSubscribe, before downstream can request or cancel
     Subscription s;
 
-    // Guarded by `this`.
+    // Guarded by lock() / unlock().
     final PendingMap batch;
     /** Events received since the last request upstream. */
     int consumed;
@@ -143,6 +146,63 @@ public final class Debouncer extends FluxOperator<ChangeEvent, List<ChangeEvent>
     static final AtomicIntegerFieldUpdater<DebounceSubscriber> WIP =
         AtomicIntegerFieldUpdater.newUpdater(DebounceSubscriber.class, "wip");
 
+    /**
+     * The thread holding the lock, or null. The lock guards the batch against the timer's thread
+     * and downstream's request and cancel; Reactor's serial {@code onNext} makes the producer its
+     * only frequent user, so its fast path is one compare-and-set to take it and a plain release
+     * store to give it back (a {@code synchronized} block costs two locked instructions, and a
+     * monitor the timer once contended stays inflated). Re-entrant: an acknowledgement callback
+     * run under it may call back in.
+     */
+    volatile @Nullable Thread owner;
+    /** Re-entries of the thread that holds the lock; read and written only by that thread. */
+    int holds;
+    static final VarHandle OWNER;
+
+    static {
+      try {
+        OWNER =
+            MethodHandles.lookup().findVarHandle(DebounceSubscriber.class, "owner", Thread.class);
+      } catch (ReflectiveOperationException ex) {
+        throw new ExceptionInInitializerError(ex);
+      }
+    }
+
+    void lock() {
+      Thread me = Thread.currentThread();
+      if (!OWNER.compareAndSet(this, null, me)) {
+        lockContended(me);
+      }
+    }
+
+    private void lockContended(Thread me) {
+      if (owner == me) {
+        holds++;
+        return;
+      }
+      // Held for a few map operations at most, never across a call downstream.
+      for (int spins = 0; ; spins++) {
+        if (owner == null && OWNER.compareAndSet(this, null, me)) {
+          return;
+        }
+        if (spins < 100) {
+          Thread.onSpinWait();
+        } else if (spins < 1_000) {
+          Thread.yield();
+        } else {
+          LockSupport.parkNanos(10_000L); // the holder was descheduled
+        }
+      }
+    }
+
+    void unlock() {
+      if (holds > 0) {
+        holds--;
+        return;
+      }
+      OWNER.setRelease(this, null);
+    }
+
     DebounceSubscriber(CoreSubscriber<? super List<ChangeEvent>> actual, Debouncer parent) {
       this.actual = actual;
       this.quiet = parent.quietNanos;
@@ -159,8 +219,13 @@ public final class Debouncer extends FluxOperator<ChangeEvent, List<ChangeEvent>
     }
 
     /** Keys held in the batch (open, or closed and waiting for demand), for {@link PendingKeys}. */
-    synchronized int pendingKeys() {
-      return batch.size();
+    int pendingKeys() {
+      lock();
+      try {
+        return batch.size();
+      } finally {
+        unlock();
+      }
     }
 
     @Override
@@ -176,10 +241,11 @@ public final class Debouncer extends FluxOperator<ChangeEvent, List<ChangeEvent>
 
     @Override
     public void onNext(ChangeEvent e) {
-      long now = scheduler.now(TimeUnit.NANOSECONDS);
+      long now = EventClock.now(scheduler, e); // dedup's reading when it is just upstream
       boolean ready;
       int more;
-      synchronized (this) {
+      lock();
+      try {
         if (done || cancelled) {
           return;
         }
@@ -210,6 +276,8 @@ public final class Debouncer extends FluxOperator<ChangeEvent, List<ChangeEvent>
         }
         ready = state == READY;
         more = replenish();
+      } finally {
+        unlock();
       }
       if (more > 0) {
         s.request(more);
@@ -255,7 +323,8 @@ public final class Debouncer extends FluxOperator<ChangeEvent, List<ChangeEvent>
     }
 
     void onTimer(long gen) {
-      synchronized (this) {
+      lock();
+      try {
         if (cancelled || gen != generation || state != OPEN) {
           return;
         }
@@ -266,30 +335,38 @@ public final class Debouncer extends FluxOperator<ChangeEvent, List<ChangeEvent>
           return;
         }
         close();
+      } finally {
+        unlock();
       }
       drain();
     }
 
     @Override
     public void onError(Throwable t) {
-      synchronized (this) {
+      lock();
+      try {
         if (done) {
           Operators.onErrorDropped(t, actual.currentContext());
           return;
         }
         error = t;
         finish();
+      } finally {
+        unlock();
       }
       drain();
     }
 
     @Override
     public void onComplete() {
-      synchronized (this) {
+      lock();
+      try {
         if (done) {
           return;
         }
         finish();
+      } finally {
+        unlock();
       }
       drain();
     }
@@ -305,8 +382,11 @@ public final class Debouncer extends FluxOperator<ChangeEvent, List<ChangeEvent>
     @Override
     public void request(long n) {
       if (Operators.validate(n)) {
-        synchronized (this) {
+        lock();
+        try {
           requested = Operators.addCap(requested, n);
+        } finally {
+          unlock();
         }
         drain();
       }
@@ -314,12 +394,15 @@ public final class Debouncer extends FluxOperator<ChangeEvent, List<ChangeEvent>
 
     @Override
     public void cancel() {
-      synchronized (this) {
+      lock();
+      try {
         if (cancelled) {
           return;
         }
         cancelled = true;
         batch.clear();
+      } finally {
+        unlock();
       }
       s.cancel();
       worker.dispose();
@@ -335,7 +418,8 @@ public final class Debouncer extends FluxOperator<ChangeEvent, List<ChangeEvent>
           List<ChangeEvent> out = null;
           boolean terminate = false;
           int more = 0;
-          synchronized (this) {
+          lock();
+          try {
             if (cancelled) {
               return;
             }
@@ -355,6 +439,8 @@ public final class Debouncer extends FluxOperator<ChangeEvent, List<ChangeEvent>
               terminate = true;
               cancelled = true; // terminal: nothing runs after this
             }
+          } finally {
+            unlock();
           }
           if (more > 0) {
             s.request(more);

@@ -10,7 +10,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import reactor.core.scheduler.Scheduler;
 
@@ -56,6 +55,16 @@ public final class Deduper {
     return now - time >= window;
   }
 
+  /** The clock reading the last {@link #keep} of a non-OVERFLOW event used. */
+  long time() {
+    return now;
+  }
+
+  /** The clock this state reads. */
+  Scheduler clock() {
+    return clock;
+  }
+
   /** Distinct keys and ids remembered now (for tests of the bound). */
   public int size() {
     return byKey.size() + byId.size();
@@ -66,7 +75,7 @@ public final class Deduper {
     if (e.kind() == ChangeKind.OVERFLOW) {
       return true;
     }
-    now = clock.now(TimeUnit.NANOSECONDS);
+    now = EventClock.now(clock, e);
     Map<String, String> headers = e.headers();
     String id = headers.isEmpty() ? null : headers.get("id");
     if (id == null && !headers.isEmpty()) {
