@@ -119,9 +119,12 @@ final class Scale {
   }
 
   /**
-   * The poll scan alone, without the probes: {@code ScanRatio ROOT [rounds]} builds the 100k tree
-   * at ROOT when it is missing (kept for the next run), then times {@code TreeScanner.scan()}
-   * against {@code find -printf} in back-to-back pairs and prints the medians and their ratio.
+   * The poll scan alone, without the probes: {@code Scale ROOT [pairs]} builds the 100k tree at
+   * ROOT when it is missing (kept for the next run), then times {@code TreeScanner.scan()} against
+   * {@code find -printf} in back-to-back pairs (which goes first alternates) and prints the medians
+   * of wall time and of CPU time (user + system: the scanning JVM's, GC and JIT included, against
+   * the find process's, from the shell's {@code times}), and the medians of the per-pair ratios.
+   * On a loaded machine the CPU ratio is the steadier one.
    */
   public static void main(String[] args) throws Exception {
     Path root = Path.of(args[0]);
@@ -130,21 +133,73 @@ final class Scale {
       buildTree(root, 100_000, 10_000);
     }
     TreeScanner scanner = new TreeScanner(root, true, false);
-    int[] scanned = new int[1];
-    io.changeflux.PairedRatios.Result pr =
-        io.changeflux.PairedRatios.measure(
-            () -> {
-              var m = scanner.scan();
-              scanned[0] = m.size();
-              return m;
-            },
-            () -> find(root),
-            1,
-            3,
-            rounds);
+    com.sun.management.OperatingSystemMXBean os =
+        (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    int entries = 0;
+    List<Double> scanWall = new ArrayList<>();
+    List<Double> scanCpu = new ArrayList<>();
+    List<Double> findWall = new ArrayList<>();
+    List<Double> findCpu = new ArrayList<>();
+    List<Double> wallRatio = new ArrayList<>();
+    List<Double> cpuRatio = new ArrayList<>();
+    for (int i = -3; i < rounds; i++) { // three warm-up pairs
+      double sw = 0;
+      double sc = 0;
+      double[] f = null;
+      for (int half = 0; half < 2; half++) {
+        if ((half == 0) == (i % 2 == 0)) {
+          long c0 = os.getProcessCpuTime();
+          long t0 = System.nanoTime();
+          entries = scanner.scan().size();
+          sw = (System.nanoTime() - t0) / 1e9;
+          sc = (os.getProcessCpuTime() - c0) / 1e9;
+        } else {
+          f = findTimed(root);
+        }
+      }
+      if (i < 0 || f == null) {
+        continue;
+      }
+      scanWall.add(sw);
+      scanCpu.add(sc);
+      findWall.add(f[0]);
+      findCpu.add(f[1]);
+      wallRatio.add(sw / f[0]);
+      cpuRatio.add(sc / f[1]);
+    }
     System.out.printf(
-        "scan %d entries: TreeScanner %.3f s   find %.3f s   ratio %.3f   (%d pairs)%n",
-        scanned[0], 1 / pr.candidatePerSecond, 1 / pr.baselinePerSecond, pr.ratio, rounds);
+        "scan %d entries, %d pairs: wall TreeScanner %.3f s  find %.3f s  ratio %.3f | CPU TreeScanner %.3f s  find %.3f s  ratio %.3f%n",
+        entries,
+        rounds,
+        Bench.median(scanWall),
+        Bench.median(findWall),
+        Bench.median(wallRatio),
+        Bench.median(scanCpu),
+        Bench.median(findCpu),
+        Bench.median(cpuRatio));
+  }
+
+  /** find -printf over the tree: {wall seconds, CPU seconds of find (user + system)}. */
+  private static double[] findTimed(Path root) throws IOException, InterruptedException {
+    long t0 = System.nanoTime();
+    Process p =
+        new ProcessBuilder(
+                "sh", "-c", "find \"$1\" -printf '%P\\t%s\\t%T@\\n' > /dev/null && times", "sh", root.toString())
+            .redirectError(ProcessBuilder.Redirect.INHERIT)
+            .start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      throw new IllegalStateException("find failed");
+    }
+    double wall = (System.nanoTime() - t0) / 1e9;
+    String[] lines = out.trim().split("\n");
+    String[] children = lines[lines.length - 1].trim().split("\\s+"); // "0m0.120s 0m0.340s"
+    return new double[] {wall, shellSeconds(children[0]) + shellSeconds(children[1])};
+  }
+
+  private static double shellSeconds(String t) {
+    int m = t.indexOf('m');
+    return Double.parseDouble(t.substring(0, m)) * 60 + Double.parseDouble(t.substring(m + 1, t.length() - 1));
   }
 
   private static Object find(Path root) throws IOException, InterruptedException {

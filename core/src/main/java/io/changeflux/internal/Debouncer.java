@@ -123,6 +123,10 @@ public final class Debouncer extends FluxOperator<ChangeEvent, List<ChangeEvent>
     final int maxKeys;
     final Scheduler scheduler;
     final Scheduler.Worker worker;
+    /** Where a dedup above leaves its clock reading of the event it hands down ({@link EventClock}). */
+    final EventClock.Slot clockSlot;
+    /** Downstream's context with {@link #clockSlot}, given upstream. */
+    final Context context;
 
     @SuppressWarnings("NullAway.Init") // set in onSubscribe, before downstream can request or cancel
     Subscription s;
@@ -211,11 +215,13 @@ public final class Debouncer extends FluxOperator<ChangeEvent, List<ChangeEvent>
       this.scheduler = parent.scheduler;
       this.worker = scheduler.createWorker();
       this.batch = new PendingMap(parent.keyAckBudget, parent.ackBudget);
+      this.clockSlot = new EventClock.Slot(scheduler);
+      this.context = actual.currentContext().put(EventClock.KEY, clockSlot);
     }
 
     @Override
     public Context currentContext() {
-      return actual.currentContext();
+      return context;
     }
 
     /** Keys held in the batch (open, or closed and waiting for demand), for {@link PendingKeys}. */
@@ -241,7 +247,7 @@ public final class Debouncer extends FluxOperator<ChangeEvent, List<ChangeEvent>
 
     @Override
     public void onNext(ChangeEvent e) {
-      long now = EventClock.now(scheduler, e); // dedup's reading when it is just upstream
+      long now = clockSlot.now(e); // dedup's reading, when dedup is above and stamped e
       boolean ready;
       int more;
       lock();

@@ -10,6 +10,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import reactor.core.scheduler.Scheduler;
 
@@ -60,11 +61,6 @@ public final class Deduper {
     return now;
   }
 
-  /** The clock this state reads. */
-  Scheduler clock() {
-    return clock;
-  }
-
   /** Distinct keys and ids remembered now (for tests of the bound). */
   public int size() {
     return byKey.size() + byId.size();
@@ -75,7 +71,7 @@ public final class Deduper {
     if (e.kind() == ChangeKind.OVERFLOW) {
       return true;
     }
-    now = EventClock.now(clock, e);
+    now = clock.now(TimeUnit.NANOSECONDS);
     Map<String, String> headers = e.headers();
     String id = headers.isEmpty() ? null : headers.get("id");
     if (id == null && !headers.isEmpty()) {

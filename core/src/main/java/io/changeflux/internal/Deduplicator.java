@@ -40,7 +40,9 @@ public final class Deduplicator extends FluxOperator<ChangeEvent, ChangeEvent> {
 
   @Override
   public void subscribe(CoreSubscriber<? super ChangeEvent> actual) {
-    source.subscribe(new DedupSubscriber(actual, new Deduper(windowNanos, maxKeys, scheduler)));
+    EventClock.Slot slot = EventClock.slot(actual.currentContext());
+    EventClock.Stamp stamp = slot == null ? null : slot.take(scheduler);
+    source.subscribe(new DedupSubscriber(actual, new Deduper(windowNanos, maxKeys, scheduler), stamp));
   }
 
   @Override
@@ -56,15 +58,19 @@ public final class Deduplicator extends FluxOperator<ChangeEvent, ChangeEvent> {
       implements Fuseable.ConditionalSubscriber<ChangeEvent>, Subscription, Scannable {
     final CoreSubscriber<? super ChangeEvent> actual;
     final Deduper deduper;
+    /** Where the debounce below reads this dedup's clock reading of the event; null: none. */
+    final EventClock.@Nullable Stamp stamp;
 
     @SuppressWarnings("NullAway.Init") // set in onSubscribe, before downstream can request or cancel
     Subscription s;
 
     boolean done;
 
-    DedupSubscriber(CoreSubscriber<? super ChangeEvent> actual, Deduper deduper) {
+    DedupSubscriber(
+        CoreSubscriber<? super ChangeEvent> actual, Deduper deduper, EventClock.@Nullable Stamp stamp) {
       this.actual = actual;
       this.deduper = deduper;
+      this.stamp = stamp;
     }
 
     @Override
@@ -105,15 +111,16 @@ public final class Deduplicator extends FluxOperator<ChangeEvent, ChangeEvent> {
         Acks.ack(e);
         return false;
       }
-      if (e.kind() == ChangeKind.OVERFLOW) {
-        actual.onNext(e); // dedup read no clock for it
+      EventClock.Stamp st = stamp;
+      if (st == null || e.kind() == ChangeKind.OVERFLOW) {
+        actual.onNext(e); // (dedup read no clock for an OVERFLOW)
         return true;
       }
-      EventClock.Stamp stamp = EventClock.begin(e, deduper.clock(), deduper.time());
+      st.begin(e, deduper.time());
       try {
         actual.onNext(e);
       } finally {
-        stamp.end();
+        st.end();
       }
       return true;
     }
