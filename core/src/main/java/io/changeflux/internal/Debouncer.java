@@ -38,7 +38,9 @@ import reactor.util.context.Context;
  *
  * <p>One timer runs per open batch: it fires at the earliest possible deadline and, if events
  * arrived meanwhile, re-arms itself for the remaining quiet time, so an event costs a map update
- * and a clock read, never a timer.
+ * and a clock read, never a timer. The clock read is dedup's when a dedup on the same scheduler is
+ * above and hands the event down synchronously ({@link EventClock}); the lock is taken with one
+ * compare-and-set and released with a plain store (see {@code DebounceSubscriber#owner}).
  */
 public final class Debouncer extends FluxOperator<ChangeEvent, List<ChangeEvent>> {
 
