@@ -1,14 +1,11 @@
 package io.changeflux.internal;
 
 import io.changeflux.ChangeEvent;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
-import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
@@ -39,8 +36,7 @@ import reactor.util.context.Context;
  * <p>One timer runs per open batch: it fires at the earliest possible deadline and, if events
  * arrived meanwhile, re-arms itself for the remaining quiet time, so an event costs a map update
  * and a clock read, never a timer. The clock read is dedup's when a dedup on the same scheduler is
- * above and hands the event down synchronously ({@link EventClock}); the lock is taken with one
- * compare-and-set and released with a plain store (see {@code DebounceSubscriber#owner}).
+ * above and hands the event down synchronously ({@link EventClock}).
  */
 public final class Debouncer extends FluxOperator<ChangeEvent, List<ChangeEvent>> {
 
@@ -133,7 +129,7 @@ public final class Debouncer extends FluxOperator<ChangeEvent, List<ChangeEvent>
     @SuppressWarnings("NullAway.Init") // set in onSubscribe, before downstream can request or cancel
     Subscription s;
 
-    // Guarded by lock() / unlock().
+    // Guarded by `this`.
     final PendingMap batch;
     /** Events received since the last request upstream. */
     int consumed;
@@ -151,63 +147,6 @@ public final class Debouncer extends FluxOperator<ChangeEvent, List<ChangeEvent>
     volatile int wip;
     static final AtomicIntegerFieldUpdater<DebounceSubscriber> WIP =
         AtomicIntegerFieldUpdater.newUpdater(DebounceSubscriber.class, "wip");
-
-    /**
-     * The thread holding the lock, or null. The lock guards the batch against the timer's thread
-     * and downstream's request and cancel; Reactor's serial {@code onNext} makes the producer its
-     * only frequent user, so its fast path is one compare-and-set to take it and a plain release
-     * store to give it back (a {@code synchronized} block costs two locked instructions, and a
-     * monitor the timer once contended stays inflated). Re-entrant: an acknowledgement callback
-     * run under it may call back in.
-     */
-    volatile @Nullable Thread owner;
-    /** Re-entries of the thread that holds the lock; read and written only by that thread. */
-    int holds;
-    static final VarHandle OWNER;
-
-    static {
-      try {
-        OWNER =
-            MethodHandles.lookup().findVarHandle(DebounceSubscriber.class, "owner", Thread.class);
-      } catch (ReflectiveOperationException ex) {
-        throw new ExceptionInInitializerError(ex);
-      }
-    }
-
-    void lock() {
-      Thread me = Thread.currentThread();
-      if (!OWNER.compareAndSet(this, null, me)) {
-        lockContended(me);
-      }
-    }
-
-    private void lockContended(Thread me) {
-      if (owner == me) {
-        holds++;
-        return;
-      }
-      // Held for a few map operations at most, never across a call downstream.
-      for (int spins = 0; ; spins++) {
-        if (owner == null && OWNER.compareAndSet(this, null, me)) {
-          return;
-        }
-        if (spins < 100) {
-          Thread.onSpinWait();
-        } else if (spins < 1_000) {
-          Thread.yield();
-        } else {
-          LockSupport.parkNanos(10_000L); // the holder was descheduled
-        }
-      }
-    }
-
-    void unlock() {
-      if (holds > 0) {
-        holds--;
-        return;
-      }
-      OWNER.setRelease(this, null);
-    }
 
     DebounceSubscriber(CoreSubscriber<? super List<ChangeEvent>> actual, Debouncer parent) {
       this.actual = actual;
@@ -227,13 +166,8 @@ public final class Debouncer extends FluxOperator<ChangeEvent, List<ChangeEvent>
     }
 
     /** Keys held in the batch (open, or closed and waiting for demand), for {@link PendingKeys}. */
-    int pendingKeys() {
-      lock();
-      try {
-        return batch.size();
-      } finally {
-        unlock();
-      }
+    synchronized int pendingKeys() {
+      return batch.size();
     }
 
     @Override
@@ -252,8 +186,7 @@ public final class Debouncer extends FluxOperator<ChangeEvent, List<ChangeEvent>
       long now = clockSlot.now(e); // dedup's reading, when dedup is above and stamped e
       boolean ready;
       int more;
-      lock();
-      try {
+      synchronized (this) {
         if (done || cancelled) {
           return;
         }
@@ -284,8 +217,6 @@ public final class Debouncer extends FluxOperator<ChangeEvent, List<ChangeEvent>
         }
         ready = state == READY;
         more = replenish();
-      } finally {
-        unlock();
       }
       if (more > 0) {
         s.request(more);
@@ -331,8 +262,7 @@ public final class Debouncer extends FluxOperator<ChangeEvent, List<ChangeEvent>
     }
 
     void onTimer(long gen) {
-      lock();
-      try {
+      synchronized (this) {
         if (cancelled || gen != generation || state != OPEN) {
           return;
         }
@@ -343,38 +273,30 @@ public final class Debouncer extends FluxOperator<ChangeEvent, List<ChangeEvent>
           return;
         }
         close();
-      } finally {
-        unlock();
       }
       drain();
     }
 
     @Override
     public void onError(Throwable t) {
-      lock();
-      try {
+      synchronized (this) {
         if (done) {
           Operators.onErrorDropped(t, actual.currentContext());
           return;
         }
         error = t;
         finish();
-      } finally {
-        unlock();
       }
       drain();
     }
 
     @Override
     public void onComplete() {
-      lock();
-      try {
+      synchronized (this) {
         if (done) {
           return;
         }
         finish();
-      } finally {
-        unlock();
       }
       drain();
     }
@@ -390,11 +312,8 @@ public final class Debouncer extends FluxOperator<ChangeEvent, List<ChangeEvent>
     @Override
     public void request(long n) {
       if (Operators.validate(n)) {
-        lock();
-        try {
+        synchronized (this) {
           requested = Operators.addCap(requested, n);
-        } finally {
-          unlock();
         }
         drain();
       }
@@ -402,15 +321,12 @@ public final class Debouncer extends FluxOperator<ChangeEvent, List<ChangeEvent>
 
     @Override
     public void cancel() {
-      lock();
-      try {
+      synchronized (this) {
         if (cancelled) {
           return;
         }
         cancelled = true;
         batch.clear();
-      } finally {
-        unlock();
       }
       s.cancel();
       worker.dispose();
@@ -426,8 +342,7 @@ public final class Debouncer extends FluxOperator<ChangeEvent, List<ChangeEvent>
           List<ChangeEvent> out = null;
           boolean terminate = false;
           int more = 0;
-          lock();
-          try {
+          synchronized (this) {
             if (cancelled) {
               return;
             }
@@ -447,8 +362,6 @@ public final class Debouncer extends FluxOperator<ChangeEvent, List<ChangeEvent>
               terminate = true;
               cancelled = true; // terminal: nothing runs after this
             }
-          } finally {
-            unlock();
           }
           if (more > 0) {
             s.request(more);
