@@ -13,7 +13,9 @@ import java.util.List;
  * </pre>
  *
  * Prints one line per benchmark: its events/s, the baseline's in the same rounds, and the median of
- * the per-round time ratios (candidate / baseline; the issue's chain goal is at most 2).
+ * the per-round time ratios (candidate / baseline; the issue's chain goal is at most 2); then the
+ * same from the measuring thread's CPU time (steadier on a loaded machine: the chains run
+ * synchronously on that thread).
  */
 public final class OperatorRatios {
 
@@ -50,8 +52,14 @@ public final class OperatorRatios {
       PairedRatios.Result r =
           PairedRatios.measure(candidate, b::mapBufferTimeout, ChainBenchmark.N, 5, rounds);
       System.out.printf(
-          "%-9s %7.2f M events/s   bare %7.2f M events/s   ratio %.2f%n",
-          w, r.candidatePerSecond / 1e6, r.baselinePerSecond / 1e6, r.ratio);
+          "%-9s %7.2f M events/s   bare %7.2f M events/s   ratio %.2f   | per CPU second of the thread: %7.2f M vs bare %7.2f M, ratio %.2f%n",
+          w,
+          r.candidatePerSecond / 1e6,
+          r.baselinePerSecond / 1e6,
+          r.ratio,
+          r.candidatePerCpuSecond / 1e6,
+          r.baselinePerCpuSecond / 1e6,
+          r.cpuRatio);
     }
   }
 }

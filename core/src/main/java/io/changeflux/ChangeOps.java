@@ -6,6 +6,7 @@ import io.changeflux.internal.Coalescer;
 import io.changeflux.internal.Confirmer;
 import io.changeflux.internal.Debouncer;
 import io.changeflux.internal.Deduper;
+import io.changeflux.internal.Deduplicator;
 import io.changeflux.internal.Globs;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -233,12 +234,7 @@ public final class ChangeOps {
       throw new IllegalArgumentException("maxKeys must be at least 1, was " + maxKeys);
     }
     Objects.requireNonNull(scheduler, "scheduler");
-    return upstream ->
-        Flux.defer(
-            () -> {
-              Deduper d = new Deduper(nanos, maxKeys, scheduler);
-              return upstream.filter(e -> keepOrAck(d.keep(e), e));
-            });
+    return upstream -> Deduplicator.apply(upstream, nanos, maxKeys, scheduler);
   }
 
   /**

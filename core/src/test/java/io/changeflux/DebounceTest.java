@@ -398,4 +398,82 @@ class DebounceTest {
         .thenCancel()
         .verify();
   }
+
+  /** dedup, coalesce, debounce on one scheduler, as a user chains them. */
+  static Flux<List<ChangeEvent>> dedupedAndDebounced(Flux<ChangeEvent> in, reactor.core.scheduler.Scheduler clock) {
+    return in.transform(ChangeOps.dedup(Duration.ofSeconds(1), 1000, clock))
+        .transform(ChangeOps.coalesce(1000))
+        .transform(ChangeOps.debounce(QUIET, MAX_WAIT, 1000, clock));
+  }
+
+  @Test
+  void belowDedupTheQuietPeriodStillRestartsAtEveryEvent() {
+    TestPublisher<ChangeEvent> tp = TestPublisher.create();
+    StepVerifier.withVirtualTime(() -> dedupedAndDebounced(tp.flux(), Schedulers.parallel()))
+        .expectSubscription()
+        .then(() -> tp.next(modified("a")))
+        .thenAwait(Duration.ofMillis(60))
+        .then(() -> tp.next(modified("b")))
+        .expectNoEvent(Duration.ofMillis(99)) // 60 + 99: inside the quiet period restarted at 60
+        .thenAwait(Duration.ofMillis(1))
+        .assertNext(b -> assertThat(show(b)).containsExactly("MODIFIED a", "MODIFIED b"))
+        .thenCancel()
+        .verify();
+  }
+
+  @Test
+  void anEventHeldBackBetweenDedupAndDebounceIsTimedWhenDebounceGetsIt() {
+    // delayElements hands the very event dedup stamped to debounce 50 ms later, on the same
+    // (test) thread: debounce must read the clock then, not take dedup's reading of 50 ms before
+    TestPublisher<ChangeEvent> tp = TestPublisher.create();
+    StepVerifier.withVirtualTime(
+            () ->
+                tp.flux()
+                    .transform(ChangeOps.dedup(Duration.ofSeconds(1), 1000, Schedulers.parallel()))
+                    .delayElements(Duration.ofMillis(50))
+                    .transform(ChangeOps.debounce(QUIET, MAX_WAIT, 1000, Schedulers.parallel())))
+        .expectSubscription()
+        .then(() -> tp.next(modified("a")))
+        .expectNoEvent(Duration.ofMillis(149)) // reaches debounce at 50: quiet until 150
+        .thenAwait(Duration.ofMillis(1))
+        .assertNext(b -> assertThat(show(b)).containsExactly("MODIFIED a"))
+        .thenCancel()
+        .verify();
+  }
+
+  @Test
+  void dedupThenDebounceReadTheClockOncePerEvent() {
+    VirtualTimeScheduler vts = VirtualTimeScheduler.create();
+    java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
+    reactor.core.scheduler.Scheduler counting =
+        new reactor.core.scheduler.Scheduler() {
+          @Override
+          public reactor.core.Disposable schedule(Runnable task) {
+            return vts.schedule(task);
+          }
+
+          @Override
+          public reactor.core.Disposable schedule(Runnable task, long delay, java.util.concurrent.TimeUnit unit) {
+            return vts.schedule(task, delay, unit);
+          }
+
+          @Override
+          public long now(java.util.concurrent.TimeUnit unit) {
+            reads.incrementAndGet();
+            return vts.now(unit);
+          }
+
+          @Override
+          public Worker createWorker() {
+            return vts.createWorker();
+          }
+        };
+    int n = 1000;
+    Flux<ChangeEvent> in = Flux.range(0, n).map(i -> modified("k" + (i % 100)).toBuilder().sha("s" + i).build());
+    StepVerifier.create(dedupedAndDebounced(in, counting))
+        .assertNext(b -> assertThat(b).hasSize(100))
+        .verifyComplete();
+    // one reading per event (dedup's, which debounce takes), not two
+    assertThat(reads.get()).isEqualTo(n);
+  }
 }

@@ -322,9 +322,25 @@ public final class TreeScanner {
    * @return its state, or null
    */
   public @Nullable FileState stat(Path file) {
+    return stat(file, null);
+  }
+
+  /**
+   * {@link #stat(Path)}, also telling whether the entry itself is a symbolic link (from the same
+   * {@code lstat}, so a caller needs no second one to ask).
+   *
+   * @param file the entry's absolute path
+   * @param link where to set element 0 to whether the entry is a symbolic link (left alone when
+   *     it cannot be read); null: not asked
+   * @return its state, or null
+   */
+  public @Nullable FileState stat(Path file, boolean @Nullable [] link) {
     try {
       BasicFileAttributes a =
           Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      if (link != null) {
+        link[0] = a.isSymbolicLink();
+      }
       if (a.isSymbolicLink() && followLinks) {
         try {
           a = Files.readAttributes(file, BasicFileAttributes.class);

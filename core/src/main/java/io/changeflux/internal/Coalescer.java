@@ -107,8 +107,24 @@ public final class Coalescer extends FluxOperator<ChangeEvent, ChangeEvent> {
     /** pending.atAckBudget(), published with pendingCount. */
     volatile boolean atBudget;
 
-    /** Bounded upstream: events received since the last request. */
+    /**
+     * Bounded upstream: events received since the last request and handed over by the producer
+     * (see {@link #received}), for whichever thread requests next.
+     */
     volatile long owed;
+    /**
+     * Bounded upstream: events received and not yet added to {@link #owed}; read and written only
+     * by the producer (Reactor's serial {@code onNext}), so counting an event is a plain increment.
+     * The producer hands them over once they and {@code owed} reach the replenish mark, and at
+     * every event while the pending events are at their acknowledgement budget (then the thread
+     * that frees the budget requests them).
+     */
+    long received;
+    /**
+     * Events emitted since they were last subtracted from {@link #requested}; read and written only
+     * by the thread holding {@link #wip} (so the fast path costs no atomic decrement of requested).
+     */
+    long produced;
     static final AtomicLongFieldUpdater<CoalesceSubscriber> OWED =
         AtomicLongFieldUpdater.newUpdater(CoalesceSubscriber.class, "owed");
 
@@ -153,6 +169,17 @@ public final class Coalescer extends FluxOperator<ChangeEvent, ChangeEvent> {
       }
     }
 
+    /** Bounded upstream: counts one event on the producer's thread, handing counts over when due. */
+    private void received() {
+      long n = ++received;
+      if (n + owed < PREFETCH - PREFETCH / 4 && !atBudget) {
+        return;
+      }
+      received = 0;
+      OWED.addAndGet(this, n); // before reading atBudget in replenish: see drainLoop's order
+      replenish();
+    }
+
     /** Bounded upstream: requests what arrived since the last request, unless at budget. */
     private void replenish() {
       if (unbounded || atBudget || cancelled || owed < PREFETCH - PREFETCH / 4) {
@@ -173,11 +200,10 @@ public final class Coalescer extends FluxOperator<ChangeEvent, ChangeEvent> {
       if (cancelled) {
         return; // late events after cancel: nothing to keep them for
       }
-      if (!unbounded) {
-        OWED.incrementAndGet(this);
-      }
       onNextCounted(e);
-      replenish();
+      if (!unbounded) {
+        received();
+      }
     }
 
     private void onNextCounted(ChangeEvent e) {
@@ -191,10 +217,10 @@ public final class Coalescer extends FluxOperator<ChangeEvent, ChangeEvent> {
       if (wip == 0 && WIP.compareAndSet(this, 0, 1)) {
         // We own the drain: nobody else polls the map now, and only this thread adds to it.
         long r = requested;
-        if (r != 0 && pending.isEmpty()) {
+        if (r != produced && pending.isEmpty()) {
           actual.onNext(e);
           if (r != Long.MAX_VALUE) {
-            REQUESTED.decrementAndGet(this);
+            produced++;
           }
           if (WIP.decrementAndGet(this) == 0) {
             return;
@@ -280,6 +306,10 @@ public final class Coalescer extends FluxOperator<ChangeEvent, ChangeEvent> {
       int missed = 1;
       for (; ; ) {
         long r = requested;
+        if (produced != 0) {
+          r = r == Long.MAX_VALUE ? r : REQUESTED.addAndGet(this, -produced);
+          produced = 0;
+        }
         long emitted = 0;
         while (emitted != r) {
           if (cancelled) {

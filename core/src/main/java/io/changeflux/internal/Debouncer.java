@@ -35,7 +35,8 @@ import reactor.util.context.Context;
  *
  * <p>One timer runs per open batch: it fires at the earliest possible deadline and, if events
  * arrived meanwhile, re-arms itself for the remaining quiet time, so an event costs a map update
- * and a clock read, never a timer.
+ * and a clock read, never a timer. The clock read is dedup's when a dedup on the same scheduler is
+ * above and hands the event down synchronously ({@link EventClock}).
  */
 public final class Debouncer extends FluxOperator<ChangeEvent, List<ChangeEvent>> {
 
@@ -120,6 +121,10 @@ public final class Debouncer extends FluxOperator<ChangeEvent, List<ChangeEvent>
     final int maxKeys;
     final Scheduler scheduler;
     final Scheduler.Worker worker;
+    /** Where a dedup above leaves its clock reading of the event it hands down ({@link EventClock}). */
+    final EventClock.Slot clockSlot;
+    /** Downstream's context with {@link #clockSlot}, given upstream. */
+    final Context context;
 
     @SuppressWarnings("NullAway.Init") // set in onSubscribe, before downstream can request or cancel
     Subscription s;
@@ -151,11 +156,13 @@ public final class Debouncer extends FluxOperator<ChangeEvent, List<ChangeEvent>
       this.scheduler = parent.scheduler;
       this.worker = scheduler.createWorker();
       this.batch = new PendingMap(parent.keyAckBudget, parent.ackBudget);
+      this.clockSlot = new EventClock.Slot(scheduler);
+      this.context = actual.currentContext().put(EventClock.KEY, clockSlot);
     }
 
     @Override
     public Context currentContext() {
-      return actual.currentContext();
+      return context;
     }
 
     /** Keys held in the batch (open, or closed and waiting for demand), for {@link PendingKeys}. */
@@ -176,7 +183,7 @@ public final class Debouncer extends FluxOperator<ChangeEvent, List<ChangeEvent>
 
     @Override
     public void onNext(ChangeEvent e) {
-      long now = scheduler.now(TimeUnit.NANOSECONDS);
+      long now = clockSlot.now(e); // dedup's reading, when dedup is above and stamped e
       boolean ready;
       int more;
       synchronized (this) {

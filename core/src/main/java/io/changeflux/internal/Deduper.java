@@ -56,6 +56,11 @@ public final class Deduper {
     return now - time >= window;
   }
 
+  /** The clock reading the last {@link #keep} of a non-OVERFLOW event used. */
+  long time() {
+    return now;
+  }
+
   /** Distinct keys and ids remembered now (for tests of the bound). */
   public int size() {
     return byKey.size() + byId.size();

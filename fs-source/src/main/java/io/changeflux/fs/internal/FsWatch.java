@@ -342,7 +342,8 @@ public final class FsWatch {
           }
           return;
         }
-        FileState f = scanner.stat(r.path());
+        boolean[] link = new boolean[1];
+        FileState f = scanner.stat(r.path(), link); // one lstat: the state and whether it is a link
         if (f == null) {
           // Gone already, or a directory. A new link to a directory, when links are followed, is
           // not watched by the library (it looks at the link itself): rescan and re-register.
@@ -376,7 +377,7 @@ public final class FsWatch {
         } else if (r.type() == DirectoryChangeEvent.EventType.MODIFY || !prev.sameStat(f)) {
           emit(ChangeKind.MODIFIED, key, f);
         }
-        if (!config.followLinks() && Files.isSymbolicLink(r.path())) {
+        if (!config.followLinks() && link[0]) {
           linksThrough(r.path());
         }
         return;
