@@ -460,7 +460,9 @@ public final class GitIgnore {
       warn(file, "is larger than " + MAX_READ_BYTES + " bytes; only the lines in its first " + MAX_READ_BYTES + " bytes are applied");
     }
     // Git matches bytes: each byte is one char here ('?' is one byte of a UTF-8 name, as in git).
-    String text = new String(bytes, 0, n, StandardCharsets.ISO_8859_1);
+    // A UTF-8 byte order mark at the start of the file is dropped, as git does (only there).
+    int from = n >= 3 && bytes[0] == (byte) 0xEF && bytes[1] == (byte) 0xBB && bytes[2] == (byte) 0xBF ? 3 : 0;
+    String text = new String(bytes, from, n - from, StandardCharsets.ISO_8859_1);
     List<Rule> rules = new ArrayList<>();
     int start = 0;
     boolean longLine = false;
@@ -506,9 +508,6 @@ public final class GitIgnore {
 
   /** One line as a rule, or null (blank, a comment, or a pattern that cannot match). */
   static @Nullable Rule parse(String line) {
-    if (line.startsWith("\uFEFF")) {
-      line = line.substring(1);
-    }
     if (line.isEmpty() || line.startsWith("#")) {
       return null;
     }
