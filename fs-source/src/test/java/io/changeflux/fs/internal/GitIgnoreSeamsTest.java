@@ -118,6 +118,36 @@ class GitIgnoreSeamsTest {
     }
   }
 
+  /**
+   * An edit that changes only which files are ignored keeps the registrations (no re-registration
+   * of the tree); one that ignores a directory still takes its watches away.
+   */
+  @org.junit.jupiter.api.Test
+  void anEditThatIgnoresADirectoryStillRemovesItsWatches() throws Exception {
+    Path root = Files.createDirectories(base.resolve("root"));
+    sh(root, "git init -q && mkdir -p gen/x src && echo 1 > gen/x/old.txt && echo 2 > a.log && printf 'build/\\n' > .gitignore");
+    List<ChangeEvent> events = new CopyOnWriteArrayList<>();
+    Disposable d = subscribe(uri("fs", root, ""), events);
+    try {
+      long genX = (Long) Files.getAttribute(root.resolve("gen/x"), "unix:ino");
+      assertThat(FsPruneTest.watchedInodes()).contains(genX);
+      io.changeflux.testkit.TestFiles.replace(root.resolve(".gitignore"), "*.log\n", base);
+      Awaitility.await().atMost(AT_MOST).until(() -> events.stream().anyMatch(e -> e.key().equals("a.log") && e.kind() == ChangeKind.DELETED));
+      Files.writeString(root.resolve("gen/x/new.txt"), "watched");
+      Awaitility.await().atMost(AT_MOST).until(() -> keys(events).contains("gen/x/new.txt"));
+      io.changeflux.testkit.TestFiles.replace(root.resolve(".gitignore"), "*.log\ngen/\n", base);
+      Awaitility.await().atMost(AT_MOST).until(() -> events.stream().anyMatch(e -> e.key().equals("gen/x/old.txt") && e.kind() == ChangeKind.DELETED));
+      Awaitility.await().atMost(AT_MOST).until(() -> !FsPruneTest.watchedInodes().contains(genX));
+      int from = events.size();
+      Files.writeString(root.resolve("gen/x/later.txt"), "ignored");
+      Files.writeString(root.resolve("src/marker.txt"), "m");
+      Awaitility.await().atMost(AT_MOST).until(() -> keys(events).contains("src/marker.txt"));
+      assertThat(keys(events.subList(from, events.size()))).containsOnly("src/marker.txt");
+    } finally {
+      d.dispose();
+    }
+  }
+
   private static List<String> keys(List<ChangeEvent> events) {
     return events.stream().map(ChangeEvent::key).toList();
   }
