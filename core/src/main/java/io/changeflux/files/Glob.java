@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One gitignore pattern, compiled for matching in time linear in the pattern times the path (no
@@ -27,9 +28,9 @@ final class Glob {
   private final char[] chars;
   private final BitSet[] sets;
   /** Only literals: the whole pattern; null otherwise. */
-  private final String literal;
+  private final @Nullable String literal;
   /** STAR then literals: the literal tail ({@code *.log} → {@code .log}); null otherwise. */
-  private final String suffix;
+  private final @Nullable String suffix;
 
   private Glob(List<Byte> kinds, List<Character> chars, List<BitSet> sets) {
     int m = kinds.size();
@@ -119,12 +120,14 @@ final class Glob {
 
   /** Whether the whole of {@code s} matches. */
   boolean matches(String s) {
-    if (literal != null) {
-      return s.equals(literal);
+    String lit = literal;
+    if (lit != null) {
+      return s.equals(lit);
     }
-    if (suffix != null) {
-      int head = s.length() - suffix.length();
-      return head >= 0 && s.endsWith(suffix) && s.lastIndexOf('/', head - 1) < 0;
+    String tail = suffix;
+    if (tail != null) {
+      int head = s.length() - tail.length();
+      return head >= 0 && s.endsWith(tail) && s.lastIndexOf('/', head - 1) < 0;
     }
     int m = kinds.length;
     boolean[] cur = new boolean[m + 1];
