@@ -3,14 +3,17 @@ package io.changeflux.files;
 import org.jspecify.annotations.Nullable;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,7 +42,7 @@ public final class GitIgnore {
   private static final Logger log = LoggerFactory.getLogger(GitIgnore.class);
 
   /** One line of an ignore file. */
-  private record Rule(Pattern pattern, boolean negate, boolean dirOnly, boolean basename) {}
+  private record Rule(Glob pattern, boolean negate, boolean dirOnly, boolean basename) {}
 
   private static final List<Rule> NONE = List.of();
 
@@ -63,6 +66,32 @@ public final class GitIgnore {
   private final Map<String, Boolean> dirs = new ConcurrentHashMap<>();
 
   private static final int MAX_DIRS = 100_000;
+
+  /**
+   * An ignore file of this size or more is skipped whole, with one warning: git's own limit ({@code
+   * PATTERN_MAX_FILE_SIZE} in its {@code dir.c}), so both agree.
+   */
+  static final long MAX_FILE_BYTES = 100L * 1024 * 1024;
+
+  /**
+   * At most this much of an ignore file is read (1 MiB); the lines past it are not applied, with one
+   * warning naming the file. Git reads up to 100 MiB; no real ignore file comes near this.
+   */
+  static final int MAX_READ_BYTES = 1024 * 1024;
+
+  /** At most this many patterns of one ignore file apply; the rest are dropped, with one warning. */
+  static final int MAX_RULES = 10_000;
+
+  /**
+   * A line longer than this (more than a path can usefully be matched against) is not applied,
+   * with one warning.
+   */
+  static final int MAX_LINE_CHARS = 4096;
+
+  private static final int MAX_WARNINGS = 1000;
+  private static final LinkOption[] FOLLOW = {};
+  private static final LinkOption[] NOFOLLOW = {LinkOption.NOFOLLOW_LINKS};
+  private final java.util.Set<String> warned = ConcurrentHashMap.newKeySet();
 
   /**
    * The ignore rules for files below {@code root} (its repository found at or above it).
@@ -89,13 +118,22 @@ public final class GitIgnore {
     String rel = t.relativize(root).toString().replace('\\', '/');
     this.prefix = rel.isEmpty() ? "" : rel + "/";
     Path info = null;
+    Path config = null;
     if (gitDir != null) {
       Path linked = GitDirs.gitDir(gitDir);
-      // A linked worktree's exclude file is the main repository's ($GIT_COMMON_DIR/info/exclude).
-      info = GitDirs.commonDir(linked != null ? linked : gitDir).resolve("info").resolve("exclude");
+      // A linked worktree's exclude file and config are the main repository's ($GIT_COMMON_DIR).
+      Path common = GitDirs.commonDir(linked != null ? linked : gitDir);
+      info = common.resolve("info").resolve("exclude");
+      config = common.resolve("config");
     }
     this.infoExclude = info;
-    this.excludesFile = gitDir == null ? null : excludesFile(root);
+    if (config != null && Files.exists(config) && !Files.isRegularFile(config)) {
+      // git itself would block reading a FIFO there: do not ask it, use the default place.
+      warn(config, "is not a regular file; core.excludesFile is not read from the repository's config");
+      this.excludesFile = gitDir == null ? null : excludesFile(root, false);
+    } else {
+      this.excludesFile = gitDir == null ? null : excludesFile(root, true);
+    }
   }
 
   /**
@@ -116,8 +154,27 @@ public final class GitIgnore {
    * {@code $XDG_CONFIG_HOME/git/ignore}, else {@code $HOME/.config/git/ignore}.
    */
   static @Nullable Path excludesFile(Path dir) {
+    return excludesFile(dir, true);
+  }
+
+  /** As above; {@code askGit}: false skips {@code git config} (the repository's config is not a file). */
+  private static @Nullable Path excludesFile(Path dir, boolean askGit) {
     java.util.function.Function<String, @Nullable String> e = env;
     String home = e.apply("HOME");
+    Path configured = askGit ? configuredExcludesFile(dir, e, home) : null;
+    if (configured != null) {
+      return configured;
+    }
+    String xdg = e.apply("XDG_CONFIG_HOME");
+    if (xdg != null && !xdg.isEmpty()) {
+      return Path.of(xdg, "git", "ignore");
+    }
+    return home == null || home.isEmpty() ? null : Path.of(home, ".config", "git", "ignore");
+  }
+
+  /** {@code git config --path --get core.excludesFile} run in {@code dir}, or null when unset. */
+  private static @Nullable Path configuredExcludesFile(
+      Path dir, java.util.function.Function<String, @Nullable String> e, @Nullable String home) {
     try {
       ProcessBuilder pb =
           new ProcessBuilder("git", "config", "--path", "--get", "core.excludesFile")
@@ -134,24 +191,30 @@ public final class GitIgnore {
         }
       }
       Process p = pb.start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-      if (p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) && p.exitValue() == 0 && !out.isEmpty()) {
-        if (out.startsWith("~/") && home != null) {
-          out = home + out.substring(1);
-        }
-        return dir.resolve(out);
+      // Wait first, then read (one short line, well within the pipe's buffer): a git that blocks
+      // (a config file that is a FIFO, a hung file system) must not block the watch's start.
+      if (!p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        log.warn("git config --get core.excludesFile did not end within 10 s in {}; using the default global ignore file", dir);
+        return null;
       }
-      p.destroy();
+      String out;
+      try (InputStream in = p.getInputStream()) {
+        out = new String(in.readNBytes(64 * 1024), StandardCharsets.UTF_8).trim();
+      }
+      if (p.exitValue() != 0 || out.isEmpty()) {
+        return null;
+      }
+      if (out.startsWith("~/") && home != null) {
+        out = home + out.substring(1);
+      }
+      return dir.resolve(out);
     } catch (IOException ex) {
       log.debug("cannot run git config for core.excludesFile: {}", ex.toString());
     } catch (InterruptedException ex) {
       Thread.currentThread().interrupt();
     }
-    String xdg = e.apply("XDG_CONFIG_HOME");
-    if (xdg != null && !xdg.isEmpty()) {
-      return Path.of(xdg, "git", "ignore");
-    }
-    return home == null || home.isEmpty() ? null : Path.of(home, ".config", "git", "ignore");
+    return null;
   }
 
   /**
@@ -239,7 +302,7 @@ public final class GitIgnore {
       if (r.dirOnly && !dir) {
         continue;
       }
-      if (r.pattern.matcher(r.basename ? name : rel).matches()) {
+      if (r.pattern.matches(r.basename ? name : rel)) {
         return !r.negate;
       }
     }
@@ -259,8 +322,9 @@ public final class GitIgnore {
 
   private List<Rule> load(String dir) {
     Path d = dir.isEmpty() ? top : top.resolve(new String(dir.getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8));
-    List<Rule> g = read(d.resolve(".gitignore"));
-    List<Rule> i = read(d.resolve(".ignore"));
+    // In the work tree: a link is not followed, as git does not (it warns and skips it).
+    List<Rule> g = read(d.resolve(".gitignore"), false);
+    List<Rule> i = read(d.resolve(".ignore"), false);
     if (i.isEmpty()) {
       return g;
     }
@@ -312,33 +376,121 @@ public final class GitIgnore {
     return root;
   }
 
-  private static List<Rule> read(@Nullable Path file) {
-    if (file == null || !Files.isRegularFile(file)) {
+  /** Reads the ignore file {@code file}, a link followed (info/exclude, core.excludesFile). */
+  private List<Rule> read(@Nullable Path file) {
+    return read(file, true);
+  }
+
+  /**
+   * The rules of the ignore file {@code file} under the limits above; NONE when there is none or it
+   * is skipped. {@code followLinks}: false for a {@code .gitignore} or {@code .ignore} in the work
+   * tree, which git does not follow when it is a symbolic link.
+   */
+  private List<Rule> read(@Nullable Path file, boolean followLinks) {
+    if (file == null) {
       return NONE;
     }
-    String text;
+    LinkOption[] how = followLinks ? FOLLOW : NOFOLLOW;
+    BasicFileAttributes seen;
     try {
-      // Git matches bytes: each byte is one char here ('?' is one byte of a UTF-8 name, as in git).
-      text = new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1);
+      seen = Files.readAttributes(file, BasicFileAttributes.class, how);
     } catch (IOException e) {
-      log.warn("cannot read {}: {}; its patterns are not applied", file, e.toString());
+      return NONE; // none there (or a parent that is a file): no rules, as before
+    }
+    if (!seen.isRegularFile()) {
+      warn(
+          file,
+          seen.isSymbolicLink()
+              ? "is a symbolic link, which git does not follow for an ignore file in the work tree"
+              : seen.isDirectory()
+                  ? "is a directory"
+                  : "is not a regular file (a FIFO, socket or device: reading it could block)");
       return NONE;
     }
-    List<Rule> rules = new ArrayList<>();
-    for (String line : text.split("\r?\n", -1)) {
-      Rule r = parse(line);
-      if (r != null) {
-        rules.add(r);
+    if (seen.size() >= MAX_FILE_BYTES) {
+      warn(file, "is " + seen.size() + " bytes, at least git's limit of 100 MiB; skipped whole, as git does");
+      return NONE;
+    }
+    byte[] bytes;
+    int n = 0;
+    boolean truncated;
+    try (InputStream in = Files.newInputStream(file, followLinks ? new OpenOption[0] : NOFOLLOW)) {
+      // Swapped for a link, a FIFO or another file between the check and the open: not read.
+      BasicFileAttributes now = Files.readAttributes(file, BasicFileAttributes.class, how);
+      if (!now.isRegularFile() || !java.util.Objects.equals(now.fileKey(), seen.fileKey())) {
+        warn(file, "was replaced while being opened; its patterns are not applied until it changes again");
+        return NONE;
       }
+      bytes = new byte[(int) Math.min(MAX_READ_BYTES, Math.max(now.size(), 0)) + 1];
+      while (n < bytes.length) {
+        int r = in.read(bytes, n, bytes.length - n);
+        if (r < 0) {
+          break;
+        }
+        n += r;
+      }
+      truncated = n > MAX_READ_BYTES || (n == bytes.length && in.read() >= 0);
+    } catch (IOException e) {
+      warn(file, "cannot be read (" + e.getClass().getSimpleName() + "); its patterns are not applied");
+      return NONE;
+    }
+    if (truncated) {
+      // Up to the last complete line of the first MAX_READ_BYTES.
+      n = Math.min(n, MAX_READ_BYTES);
+      while (n > 0 && bytes[n - 1] != '\n') {
+        n--;
+      }
+      warn(file, "is larger than " + MAX_READ_BYTES + " bytes; only the lines in its first " + MAX_READ_BYTES + " bytes are applied");
+    }
+    // Git matches bytes: each byte is one char here ('?' is one byte of a UTF-8 name, as in git).
+    // A UTF-8 byte order mark at the start of the file is dropped, as git does (only there).
+    int from = n >= 3 && bytes[0] == (byte) 0xEF && bytes[1] == (byte) 0xBB && bytes[2] == (byte) 0xBF ? 3 : 0;
+    String text = new String(bytes, from, n - from, StandardCharsets.ISO_8859_1);
+    List<Rule> rules = new ArrayList<>();
+    int start = 0;
+    boolean longLine = false;
+    while (start <= text.length()) {
+      int nl = text.indexOf('\n', start);
+      int end = nl < 0 ? text.length() : nl;
+      int cut = end > start && text.charAt(end - 1) == '\r' ? end - 1 : end;
+      if (cut - start > MAX_LINE_CHARS) {
+        longLine = true;
+      } else {
+        Rule r = parse(text.substring(start, cut));
+        if (r != null) {
+          if (rules.size() == MAX_RULES) {
+            warn(file, "has more than " + MAX_RULES + " patterns; only its first " + MAX_RULES + " are applied");
+            break;
+          }
+          rules.add(r);
+        }
+      }
+      if (nl < 0) {
+        break;
+      }
+      start = nl + 1;
+    }
+    if (longLine) {
+      warn(file, "has lines longer than " + MAX_LINE_CHARS + " characters; those lines are not applied");
     }
     return rules.isEmpty() ? NONE : List.copyOf(rules);
   }
 
+  /** Logs {@code why} about {@code file} once per matcher (an ignore file is read again on each change). */
+  private void warn(Path file, String why) {
+    String w = file + " " + why;
+    if (warned.size() < MAX_WARNINGS && warned.add(w)) {
+      log.warn("gitignore=true: ignore file {} {}", file, why);
+    }
+  }
+
+  /** The warnings logged so far (for tests). */
+  java.util.Set<String> warnings() {
+    return java.util.Collections.unmodifiableSet(warned);
+  }
+
   /** One line as a rule, or null (blank, a comment, or a pattern that cannot match). */
   static @Nullable Rule parse(String line) {
-    if (line.startsWith("\uFEFF")) {
-      line = line.substring(1);
-    }
     if (line.isEmpty() || line.startsWith("#")) {
       return null;
     }
@@ -371,16 +523,16 @@ public final class GitIgnore {
     if (p.isEmpty()) {
       return null;
     }
-    String regex = regex(p, anchored);
-    if (regex == null) {
+    Glob glob = glob(p, anchored);
+    if (glob == null) {
       return null;
     }
-    return new Rule(Pattern.compile(regex, Pattern.DOTALL), negate, dirOnly, !anchored);
+    return new Rule(glob, negate, dirOnly, !anchored);
   }
 
-  /** The glob as a regular expression over a {@code /}-separated path; null if it cannot match. */
-  private static @Nullable String regex(String g, boolean anchored) {
-    StringBuilder r = new StringBuilder();
+  /** The glob compiled for a {@code /}-separated path ({@link Glob}); null if it cannot match. */
+  private static @Nullable Glob glob(String g, boolean anchored) {
+    Glob.Builder r = new Glob.Builder();
     int n = g.length();
     // Git compares the literal prefix (up to the first wildcard) of an anchored pattern apart and
     // matches the rest as a pattern of its own: a "**" right after it counts as at a segment's
@@ -405,37 +557,37 @@ public final class GitIgnore {
         if (twoOrMore && anchored && startsSegment && endsSegment) {
           if (j == n) {
             // "x/**": everything inside; "**" alone: anything.
-            r.append(".*");
+            r.all();
           } else {
             // "**/" at the start or "/**/" in the middle: zero or more directories.
-            r.append("(?:[^/]*/)*");
+            r.dirs();
             j++; // the slash is part of it
           }
         } else {
-          r.append("[^/]*");
+          r.star();
         }
         i = j - 1;
       } else if (c == '?') {
-        r.append("[^/]");
+        r.one();
       } else if (c == '[') {
         int close = bracket(g, i);
         if (close < 0) {
           return null; // git: an unclosed bracket matches nothing
         }
-        r.append(charClass(g.substring(i + 1, close)));
+        r.charClass(charClass(g.substring(i + 1, close)));
         i = close;
       } else if (c == '\\') {
         if (i + 1 < n) {
           i++;
-          r.append(Pattern.quote(String.valueOf(g.charAt(i))));
+          r.literal(g.charAt(i));
         } else {
           return null; // a trailing backslash matches nothing
         }
       } else {
-        r.append(Pattern.quote(String.valueOf(c)));
+        r.literal(c);
       }
     }
-    return r.toString();
+    return r.build();
   }
 
   /** The index of the {@code ]} closing the bracket expression at {@code open}, or -1. */

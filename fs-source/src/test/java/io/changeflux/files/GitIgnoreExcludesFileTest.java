@@ -77,7 +77,7 @@ class GitIgnoreExcludesFileTest {
   private Path repo(Map<String, String> env) throws Exception {
     Path repo = dir.resolve("repo");
     Files.createDirectories(repo.resolve("sub"));
-    GitIgnoreTest.sh(repo, "git init -q");
+    io.changeflux.testkit.Shell.sh(repo, "git init -q");
     Files.writeString(repo.resolve("sub/.gitignore"), "!c.secret\n!y.bak\ny.bak\n");
     Files.writeString(repo.resolve(".git/info/exclude"), "info.secret\n");
     for (String f : FILES) {

@@ -1,5 +1,6 @@
 package io.changeflux.files;
 
+import static io.changeflux.testkit.Shell.sh;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
@@ -316,18 +317,5 @@ class GitIgnoreTest {
       }
     }
     return ignored;
-  }
-
-  /** Runs {@code script} with bash in {@code cwd}; it must succeed. */
-  static void sh(Path cwd, String script) throws Exception {
-    Process p =
-        new ProcessBuilder("bash", "-c", script)
-            .directory(cwd.toFile())
-            .redirectErrorStream(true)
-            .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-            .start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).as(script).isTrue();
-    assertThat(p.exitValue()).as("%s: %s", script, out).isZero();
   }
 }

@@ -328,7 +328,7 @@ public final class FsWatch {
       return;
     }
     if (pruning.rules().test(key)) {
-      rulesChangedAt = System.nanoTime(); // an ignore file: register the tree again once it settled
+      rulesChangedAt = System.nanoTime(); // an ignore file: rescan (and re-register) once it settled
     }
     switch (r.type()) {
       case CREATE:
@@ -484,7 +484,11 @@ public final class FsWatch {
     }
     FileTable now = null;
     // Pruning rules changed: directories un-pruned need watches, those newly pruned lose theirs.
-    boolean restart = lostEvents || rulesChanged;
+    // A scan under the new rules tells which: when its directories are exactly those registered
+    // (the edit changed only which files are ignored, the common case), no directory's watch is
+    // wrong and the scan is the rescan; otherwise every directory is registered again.
+    boolean rules = rulesChanged;
+    boolean restart = lostEvents;
     rulesChanged = false;
     if (!restart) {
       Map<Path, Object> dirs = new HashMap<>();
@@ -494,8 +498,15 @@ public final class FsWatch {
         return; // the root went away: the watcher ends and the root guard reports it
       }
       List<Path> unregistered = tree.unregistered(dirs);
-      restart = !unregistered.isEmpty();
-      if (restart) {
+      // Same count and none unregistered: the scanned directories are the registered ones.
+      boolean newlyPruned = rules && dirs.size() != tree.dirCount();
+      restart = !unregistered.isEmpty() || newlyPruned;
+      if (newlyPruned && unregistered.isEmpty()) {
+        log.debug(
+            "{}: the ignore rules prune {} registered directories now; re-registering",
+            config.source(),
+            tree.dirCount() - dirs.size());
+      } else if (restart) {
         log.debug(
             "{}: {} directories not watched as themselves (e.g. {}); re-registering",
             config.source(),

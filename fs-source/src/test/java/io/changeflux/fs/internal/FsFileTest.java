@@ -30,16 +30,9 @@ class FsFileTest {
   @RegisterExtension final Recorder rec = new Recorder();
   private final List<ChangeEvent> events = rec.events();
 
+  /** Runs {@code script} with bash in {@code cwd}; it must succeed ({@link io.changeflux.testkit.Shell#sh}). */
   static void sh(Path cwd, String script) throws Exception {
-    Process p =
-        new ProcessBuilder("bash", "-c", script)
-            .directory(cwd.toFile())
-            .redirectErrorStream(true)
-            .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-            .start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).as(script).isTrue();
-    assertThat(p.exitValue()).as("%s: %s", script, out).isZero();
+    io.changeflux.testkit.Shell.sh(cwd, script);
   }
 
   private static Object inode(Path f) throws Exception {

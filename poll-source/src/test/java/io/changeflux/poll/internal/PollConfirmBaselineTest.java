@@ -7,6 +7,7 @@ import io.changeflux.ChangeEvent;
 import io.changeflux.ChangeKind;
 import io.changeflux.ChangeSources;
 import io.changeflux.files.internal.ConfirmBaseline;
+import io.changeflux.testkit.TestFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -48,8 +49,8 @@ class PollConfirmBaselineTest {
       await().atMost(PATIENCE).until(() -> ConfirmBaseline.running() == 0);
       // The same bytes with a new time: the scan sees a modification, confirm the same content.
       FileTime later = FileTime.from(Instant.now().plusSeconds(10));
-      replace(dir.resolve("same.txt"), "v1", later);
-      replace(dir.resolve("real.txt"), "r2", later);
+      TestFiles.replace(dir.resolve("same.txt"), "v1", dir.getParent(), later);
+      TestFiles.replace(dir.resolve("real.txt"), "r2", dir.getParent(), later);
       await().atMost(PATIENCE).until(() -> keys(events).contains("real.txt"));
       // A scan that starts after the first marker is reported began after the rewrites, and
       // confirm emits in arrival order: same.txt, had it passed, would come before the second.
@@ -87,15 +88,4 @@ class PollConfirmBaselineTest {
     return events.stream().map(ChangeEvent::key).toList();
   }
 
-  /**
-   * Replaces {@code f}'s content and time in one step (written beside the tree, then renamed over
-   * it), so no scan sees the truncated file or the in-between time that writing in place leaves
-   * for a moment.
-   */
-  private void replace(Path f, String content, FileTime time) throws java.io.IOException {
-    Path tmp = Files.createTempFile(dir.getParent(), "replace", ".tmp");
-    Files.writeString(tmp, content);
-    Files.setLastModifiedTime(tmp, time);
-    Files.move(tmp, f, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-  }
 }

@@ -1,11 +1,13 @@
 package io.changeflux.poll.internal;
 
+import static io.changeflux.testkit.Shell.sh;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.changeflux.ChangeEvent;
 import io.changeflux.ChangeKind;
 import io.changeflux.ChangeSources;
+import io.changeflux.testkit.TestFiles;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -82,9 +84,9 @@ class PollGitIgnoreTest {
     Disposable d = subscribe("", events, ready);
     try {
       assertThat(ready.await(30, TimeUnit.SECONDS)).isTrue();
-      replace(dir.resolve("x.log"), "changed, ignored");
+      TestFiles.replace(dir.resolve("x.log"), "changed, ignored", dir.getParent());
       Files.writeString(dir.resolve("build/new.bin"), "new, ignored");
-      replace(dir.resolve("a.txt"), "changed, kept");
+      TestFiles.replace(dir.resolve("a.txt"), "changed, kept", dir.getParent());
       await().atMost(PATIENCE).until(() -> keys(events).contains("a.txt"));
       // A scan that starts after the event began after the ignored writes: had they counted, it
       // would report them.
@@ -106,13 +108,13 @@ class PollGitIgnoreTest {
     try {
       assertThat(ready.await(30, TimeUnit.SECONDS)).isTrue();
       // *.log no longer ignored, a.txt now is.
-      replace(dir.resolve(".gitignore"), "build/\n/rooted.txt\na.txt\n");
+      TestFiles.replace(dir.resolve(".gitignore"), "build/\n/rooted.txt\na.txt\n", dir.getParent());
       await().atMost(PATIENCE).until(() -> keys(events).containsAll(List.of("x.log", "a.txt")));
       assertThat(kinds(events, "x.log")).containsExactly(ChangeKind.CREATED);
       assertThat(kinds(events, "a.txt")).containsExactly(ChangeKind.DELETED);
       assertThat(kinds(events, ".gitignore")).containsExactly(ChangeKind.MODIFIED);
       // info/exclude is followed too: secret.txt becomes visible.
-      replace(dir.resolve(".git/info/exclude"), "# nothing\n");
+      TestFiles.replace(dir.resolve(".git/info/exclude"), "# nothing\n", dir.getParent());
       await().atMost(PATIENCE).until(() -> keys(events).contains("secret.txt"));
       assertThat(kinds(events, "secret.txt")).containsExactly(ChangeKind.CREATED);
       assertThat(keys(events)).noneMatch(k -> k.startsWith(".git/"));
@@ -208,28 +210,5 @@ class PollGitIgnoreTest {
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
     String s = out.toString(StandardCharsets.UTF_8);
     return s.isEmpty() ? Set.of() : new HashSet<>(Arrays.asList(s.split("\0")));
-  }
-
-  private static void sh(Path cwd, String script) throws Exception {
-    Process p =
-        new ProcessBuilder("bash", "-c", script)
-            .directory(cwd.toFile())
-            .redirectErrorStream(true)
-            .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-            .start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).as(script).isTrue();
-    assertThat(p.exitValue()).as("%s: %s", script, out).isZero();
-  }
-
-  /**
-   * Replaces {@code f}'s content in one step (written beside the tree, then renamed over it), so
-   * no scan can see the truncated, half-written file that {@code Files.writeString} leaves for a
-   * moment.
-   */
-  private void replace(Path f, String content) throws java.io.IOException {
-    Path tmp = Files.createTempFile(dir.getParent(), "replace", ".tmp");
-    Files.writeString(tmp, content);
-    Files.move(tmp, f, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
   }
 }

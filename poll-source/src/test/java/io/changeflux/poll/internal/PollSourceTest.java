@@ -10,6 +10,7 @@ import io.changeflux.ChangeSourceException;
 import io.changeflux.ChangeSources;
 import io.changeflux.ShaResolvers;
 import io.changeflux.testkit.ChangeSourceTestKit;
+import io.changeflux.testkit.TestFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -58,19 +59,6 @@ class PollSourceTest implements ChangeSourceTestKit {
     return "kit/sub-" + (i % 7) + "/f-" + i + ".txt";
   }
 
-  /**
-   * Replaces {@code f}'s content in one step (a file written beside the tree, then renamed over
-   * it), so no scan can see the truncated, half-written file that {@code Files.writeString} leaves
-   * for a moment.
-   */
-  private void replace(Path f, String content, FileTime... time) throws IOException {
-    Path tmp = Files.createTempFile(dir.getParent(), "replace", ".tmp");
-    Files.writeString(tmp, content);
-    if (time.length > 0) {
-      Files.setLastModifiedTime(tmp, time[0]);
-    }
-    Files.move(tmp, f, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-  }
 
   @Test
   void nestedCreateModifyDeleteHaveTheRightKindsAndKeys() throws Exception {
@@ -80,7 +68,7 @@ class PollSourceTest implements ChangeSourceTestKit {
     try {
       Files.writeString(dir.resolve("a/b/new.txt"), "new");
       await().atMost(patience()).untilAsserted(() -> assertThat(r.keys()).contains("a/b/new.txt"));
-      replace(dir.resolve("a/b/keep.txt"), "v2 longer");
+      TestFiles.replace(dir.resolve("a/b/keep.txt"), "v2 longer", dir.getParent());
       await().atMost(patience()).untilAsserted(() -> assertThat(kinds(r, "a/b/keep.txt")).contains(ChangeKind.MODIFIED));
       Files.delete(dir.resolve("a/b/new.txt"));
       await().atMost(patience()).untilAsserted(() -> assertThat(kinds(r, "a/b/new.txt")).contains(ChangeKind.DELETED));
@@ -164,7 +152,7 @@ class PollSourceTest implements ChangeSourceTestKit {
       Files.writeString(dir.resolve("marker1"), "m"); // seen => a scan after the touch ran
       await().atMost(patience()).untilAsserted(() -> assertThat(r.keys()).contains("marker1"));
       assertThat(r.keys()).doesNotContain("c.txt");
-      replace(f, "bbbbb");
+      TestFiles.replace(f, "bbbbb", dir.getParent());
       await().atMost(patience()).untilAsserted(() -> assertThat(kinds(r, "c.txt")).containsExactly(ChangeKind.MODIFIED));
       ChangeEvent e = r.events.stream().filter(x -> x.key().equals("c.txt")).findFirst().orElseThrow();
       assertThat(e.sha()).contains(ShaResolvers.sha256("bbbbb".getBytes(StandardCharsets.UTF_8)));
@@ -183,7 +171,7 @@ class PollSourceTest implements ChangeSourceTestKit {
     Files.setLastModifiedTime(f, tick);
     Recorder r = subscribe(uri() + "&compare=content");
     try {
-      replace(f, "bbbb", tick); // the same size, the same time
+      TestFiles.replace(f, "bbbb", dir.getParent(), tick); // the same size, the same time
       // Scans run every 100 ms; those within a second of `tick` hash the file.
       await().atMost(patience()).untilAsserted(() -> assertThat(kinds(r, "coarse.txt")).containsExactly(ChangeKind.MODIFIED));
       assertThat(r.events.get(0).sha()).contains(ShaResolvers.sha256("bbbb".getBytes(StandardCharsets.UTF_8)));
