@@ -160,7 +160,7 @@ class PollGitIgnoreTest {
       expected.removeAll(ignored);
       await().atMost(PATIENCE).untilAsserted(() -> assertThat(keys(events)).isEqualTo(expected));
 
-      replace(exclude, "*.bak\n");
+      TestFiles.replace(exclude, "*.bak\n", dir.getParent());
       Set<String> now = checkIgnore(wt, files);
       assertThat(now).containsExactlyInAnyOrder("x.log", "b.bak");
       await().atMost(PATIENCE).until(() -> keys(events).containsAll(List.of("secret.txt", "sub/secret-2")));
