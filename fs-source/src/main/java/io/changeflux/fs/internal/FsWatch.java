@@ -183,8 +183,11 @@ public final class FsWatch {
       } catch (NoSuchFileException | NotDirectoryException e) {
         toRoot(true);
       }
-      if (store != null && store.status() != StateStore.Status.NEW) {
-        resume(store, now);
+      StateStore resuming = store != null && store.status() != StateStore.Status.NEW ? store : null;
+      if (resuming != null) {
+        // no checkpoint (a write of the whole state) competes with the report of what changed
+        resuming.hold();
+        resume(resuming, now);
       } else {
         tree.reset(now);
         if (config.initial() || rootWasMissing) {
@@ -196,6 +199,9 @@ public final class FsWatch {
         }
       }
       ready();
+      if (resuming != null) {
+        resuming.release();
+      }
       loop();
     } catch (InterruptedException e) {
       // cancelled
@@ -581,6 +587,8 @@ public final class FsWatch {
     List<Map.Entry<String, StateEntry>> deleted = new java.util.ArrayList<>();
     List<Map.Entry<String, FileState>> changed = new java.util.ArrayList<>();
     List<ChangeKind> kinds = new java.util.ArrayList<>();
+    java.util.SortedSet<String> pending = store.pending();
+    boolean anyPending = !pending.isEmpty();
     var b = before.entrySet().iterator();
     var n = now.entrySet().iterator();
     Map.Entry<String, StateEntry> was = b.hasNext() ? b.next() : null;
@@ -595,7 +603,7 @@ public final class FsWatch {
         kinds.add(ChangeKind.CREATED);
         is = n.hasNext() ? n.next() : null;
       } else if (was != null && is != null) { // c == 0: both are there
-        if (!same(was.getValue(), is.getValue()) || store.pending().contains(is.getKey())) {
+        if (!same(was.getValue(), is.getValue()) || (anyPending && pending.contains(is.getKey()))) {
           // changed; or handed out last time and never acknowledged: reported again
           changed.add(is);
           kinds.add(ChangeKind.MODIFIED);
@@ -610,7 +618,7 @@ public final class FsWatch {
     }
     // Handed out last time and never acknowledged, gone, and never acknowledged as there (created
     // and deleted unacknowledged): DELETED, so that whoever saw the CREATED learns it went.
-    for (String key : store.pending()) {
+    for (String key : pending) {
       if (!now.containsKey(key) && !before.containsKey(key) && scanner.inScope(key)) {
         emit(ChangeKind.DELETED, key, store.resumeState(key, config.root().resolve(key)));
       }
