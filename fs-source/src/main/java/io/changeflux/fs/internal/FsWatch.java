@@ -584,34 +584,11 @@ public final class FsWatch {
       before = store.loaded();
     }
     // Both sides sorted by key: one merge walk, DELETED first, then CREATED and MODIFIED.
-    List<Map.Entry<String, StateEntry>> deleted = new java.util.ArrayList<>();
-    List<Map.Entry<String, FileState>> changed = new java.util.ArrayList<>();
-    List<ChangeKind> kinds = new java.util.ArrayList<>();
     java.util.SortedSet<String> pending = store.pending();
-    boolean anyPending = !pending.isEmpty();
-    var b = before.entrySet().iterator();
-    var n = now.entrySet().iterator();
-    Map.Entry<String, StateEntry> was = b.hasNext() ? b.next() : null;
-    Map.Entry<String, FileState> is = n.hasNext() ? n.next() : null;
-    while (was != null || is != null) {
-      int c = was == null ? 1 : is == null ? -1 : was.getKey().compareTo(is.getKey());
-      if (c < 0) {
-        deleted.add(was);
-        was = b.hasNext() ? b.next() : null;
-      } else if (c > 0) {
-        changed.add(is);
-        kinds.add(ChangeKind.CREATED);
-        is = n.hasNext() ? n.next() : null;
-      } else if (was != null && is != null) { // c == 0: both are there
-        if (!same(was.getValue(), is.getValue()) || (anyPending && pending.contains(is.getKey()))) {
-          // changed; or handed out last time and never acknowledged: reported again
-          changed.add(is);
-          kinds.add(ChangeKind.MODIFIED);
-        }
-        was = b.hasNext() ? b.next() : null;
-        is = n.hasNext() ? n.next() : null;
-      }
-    }
+    ResumeDiff diff = ResumeDiff.of(before, now, pending);
+    List<Map.Entry<String, StateEntry>> deleted = diff.deleted;
+    List<Map.Entry<String, FileState>> changed = diff.changed;
+    List<ChangeKind> kinds = diff.kinds;
     for (Map.Entry<String, StateEntry> e : deleted) {
       // StateStore.resumeState: no stale version for a key handed out after its acknowledgement
       emit(ChangeKind.DELETED, e.getKey(), store.resumeState(e.getKey(), config.root().resolve(e.getKey())));
@@ -635,13 +612,6 @@ public final class FsWatch {
         now.size(),
         deleted.size(),
         changed.size());
-  }
-
-  /** Whether a stored entry describes the scanned file: size, time and (where both have one) file key. */
-  private static boolean same(StateEntry was, FileState is) {
-    return was.size() == is.size()
-        && was.mtimeNanos() == is.mtimeNanos()
-        && (was.id() == null || is.fileKey() == null || was.id().equals(is.fileKey().toString()));
   }
 
   private static Map<String, StateEntry> entries(Map<String, FileState> files) {
