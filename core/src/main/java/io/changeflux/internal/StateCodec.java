@@ -22,7 +22,9 @@ import org.jspecify.annotations.Nullable;
  * </pre>
  *
  * A string is its UTF-8 length + 1 (0 meaning null) then its bytes. Keys share their prefix with the
- * previous key, so a deep tree costs little more than a flat one.
+ * previous key, so a deep tree costs little more than a flat one. Since the keys come sorted, the
+ * decoder lays the entries out as they come ({@link StateEntries}: one pass, one comparison per key
+ * to check the order, no map insertion); a file out of order is sorted rather than refused.
  */
 public final class StateCodec {
 

@@ -50,7 +50,11 @@ import org.slf4j.LoggerFactory;
  * learns what became of that file ({@link #pending()}).
  *
  * <p>Writes are batched: a dedicated daemon thread writes the state at most once per checkpoint
- * interval when anything changed, and {@link #close()} writes it a last time. Each write goes to
+ * interval when anything changed (skipping its turns while a source {@linkplain #hold() holds} it,
+ * as {@code fs:} does while it reports what changed while stopped), and {@link #close()} writes it
+ * a last time. The entries loaded are kept as they were decoded (sorted columns) and shared, and
+ * what is acknowledged afterwards is merged into them at each checkpoint in one linear pass. Each
+ * write goes to
  * {@code FILE.tmp}, is forced to the disk, and renamed over {@code FILE} atomically (then the
  * directory is forced), so a SIGKILL at any instant leaves the previous or the new file, whole.
  *
