@@ -3,9 +3,7 @@ package io.changeflux.internal;
 import io.changeflux.state.StateEntry;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.Map;
 import java.util.SortedMap;
-import java.util.TreeMap;
 import java.util.zip.CRC32;
 import org.jspecify.annotations.Nullable;
 
@@ -24,7 +22,9 @@ import org.jspecify.annotations.Nullable;
  * </pre>
  *
  * A string is its UTF-8 length + 1 (0 meaning null) then its bytes. Keys share their prefix with the
- * previous key, so a deep tree costs little more than a flat one.
+ * previous key, so a deep tree costs little more than a flat one. Since the keys come sorted, the
+ * decoder lays the entries out as they come ({@link StateEntries}: one pass, one comparison per key
+ * to check the order, no map insertion); a file out of order is sorted rather than refused.
  */
 public final class StateCodec {
 
@@ -50,7 +50,7 @@ public final class StateCodec {
    * @param entries the acknowledged entries, by key
    * @param pending the keys that were handed downstream and not acknowledged yet
    */
-  public record Decoded(SortedMap<String, StateEntry> entries, java.util.SortedSet<String> pending) {}
+  public record Decoded(StateEntries entries, java.util.SortedSet<String> pending) {}
 
   /** The bytes of a state file of {@code kind} and {@code root} holding {@code entries}. */
   public static byte[] encode(String kind, String root, SortedMap<String, StateEntry> entries) {
@@ -66,9 +66,10 @@ public final class StateCodec {
     out.string(kind);
     out.string(root);
     out.varint(entries.size());
+    StateEntries all = StateEntries.copyOf(entries); // linear for a sorted map
     byte[] prev = new byte[0];
-    for (Map.Entry<String, StateEntry> e : entries.entrySet()) {
-      byte[] k = e.getKey().getBytes(StandardCharsets.UTF_8);
+    for (int i = 0; i < all.size(); i++) {
+      byte[] k = all.keyAt(i).getBytes(StandardCharsets.UTF_8);
       int shared = 0;
       int max = Math.min(prev.length, k.length);
       while (shared < max && prev[shared] == k[shared]) {
@@ -77,11 +78,11 @@ public final class StateCodec {
       out.varint(shared);
       out.varint(k.length - shared);
       out.raw(k, shared, k.length - shared);
-      StateEntry v = e.getValue();
-      out.varint(v.size());
-      out.varint((v.mtimeNanos() << 1) ^ (v.mtimeNanos() >> 63));
-      out.string(v.id());
-      out.string(v.sha());
+      long mtime = all.mtimeAt(i);
+      out.varint(all.sizeAt(i));
+      out.varint((mtime << 1) ^ (mtime >> 63));
+      out.string(all.idAt(i));
+      out.string(all.shaAt(i));
       prev = k;
     }
     out.varint(pending.size());
@@ -149,44 +150,53 @@ public final class StateCodec {
         throw new Rejected("was written for another source (" + k + " " + r + ")");
       }
       long count = in.varint();
-      TreeMap<String, StateEntry> entries = new TreeMap<>();
-      byte[] prev = new byte[0];
+      // each entry takes at least 6 bytes (six varints): a count beyond that is not this file's
+      if (count > (in.end - in.pos) / 6) {
+        throw new Rejected("is damaged (entry count " + count + " beyond its size)");
+      }
+      // One linear pass: the keys come sorted (as written), so the entries are laid out as they
+      // come, the order checked against the previous key only (a file out of order is sorted).
+      StateEntries.Builder entries = new StateEntries.Builder((int) count);
+      byte[] key = new byte[64];
+      int keyLen = 0;
       for (long i = 0; i < count; i++) {
         int shared = (int) in.varint();
-        int rest = (int) in.varint();
-        if (shared > prev.length || rest < 0) {
+        long rest = in.varint();
+        if (shared < 0 || shared > keyLen || rest < 0 || rest > in.end - in.pos) {
           throw new Rejected("is damaged (bad key at entry " + i + ")");
         }
-        byte[] key = new byte[shared + rest];
-        System.arraycopy(prev, 0, key, 0, shared);
-        in.raw(key, shared, rest);
+        int len = shared + (int) rest;
+        if (len > key.length) {
+          key = java.util.Arrays.copyOf(key, Math.max(len, key.length * 2));
+        }
+        in.raw(key, shared, (int) rest); // the previous key's first `shared` bytes are in place
+        keyLen = len;
         long size = in.varint();
         long z = in.varint();
         long mtime = (z >>> 1) ^ -(z & 1);
         String id = in.string();
         String sha = in.string();
-        entries.put(new String(key, StandardCharsets.UTF_8), new StateEntry(size, mtime, id, sha));
-        prev = key;
+        entries.add(new String(key, 0, len, StandardCharsets.UTF_8), size, mtime, id, sha);
       }
       long pendingCount = in.varint();
       java.util.TreeSet<String> pending = new java.util.TreeSet<>();
-      prev = new byte[0];
+      byte[] prev = new byte[0];
       for (long i = 0; i < pendingCount; i++) {
         int shared = (int) in.varint();
         int rest = (int) in.varint();
-        if (shared > prev.length || rest < 0) {
+        if (shared < 0 || shared > prev.length || rest < 0 || rest > in.end - in.pos) {
           throw new Rejected("is damaged (bad pending key " + i + ")");
         }
-        byte[] key = new byte[shared + rest];
-        System.arraycopy(prev, 0, key, 0, shared);
-        in.raw(key, shared, rest);
-        pending.add(new String(key, StandardCharsets.UTF_8));
-        prev = key;
+        byte[] p = new byte[shared + rest];
+        System.arraycopy(prev, 0, p, 0, shared);
+        in.raw(p, shared, rest);
+        pending.add(new String(p, StandardCharsets.UTF_8));
+        prev = p;
       }
       if (in.pos != in.end) {
         throw new Rejected("is damaged (trailing bytes)");
       }
-      return new Decoded(entries, pending);
+      return new Decoded(entries.build(), pending);
     } catch (RuntimeException e) {
       throw new Rejected("is damaged (" + e.getClass().getSimpleName() + ")");
     }

@@ -7,6 +7,7 @@ import io.changeflux.ChangeKind;
 import io.changeflux.ChangeSourceException;
 import io.changeflux.SourceOptions;
 import io.changeflux.internal.StateCodec;
+import io.changeflux.internal.StateEntries;
 import io.changeflux.files.FileState;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -49,7 +50,11 @@ import org.slf4j.LoggerFactory;
  * learns what became of that file ({@link #pending()}).
  *
  * <p>Writes are batched: a dedicated daemon thread writes the state at most once per checkpoint
- * interval when anything changed, and {@link #close()} writes it a last time. Each write goes to
+ * interval when anything changed (skipping its turns while a source {@linkplain #hold() holds} it,
+ * as {@code fs:} does while it reports what changed while stopped), and {@link #close()} writes it
+ * a last time. The entries loaded are kept as they were decoded (sorted columns) and shared, and
+ * what is acknowledged afterwards is merged into them at each checkpoint in one linear pass. Each
+ * write goes to
  * {@code FILE.tmp}, is forced to the disk, and renamed over {@code FILE} atomically (then the
  * directory is forced), so a SIGKILL at any instant leaves the previous or the new file, whole.
  *
@@ -213,8 +218,18 @@ public final class StateStore implements AutoCloseable {
   private final Path journalFile;
   private final Path oldJournalFile;
   private final Object lock = new Object();
-  /** Guarded by {@link #lock}: the acknowledged entries. */
-  private final TreeMap<String, StateEntry> acked = new TreeMap<>();
+  /**
+   * Guarded by {@link #lock}: the acknowledged entries as of the last checkpoint (at start, the
+   * file's entries as loaded); immutable, replaced at each checkpoint by itself merged with {@link
+   * #changes}.
+   */
+  private StateEntries acked = StateEntries.EMPTY;
+  /**
+   * Guarded by {@link #lock}: what was acknowledged since {@link #acked} (an entry, or {@link
+   * StateEntries#GONE} for a key removed), merged into it at the next checkpoint: a checkpoint copies
+   * no map and compares no key but the changed ones.
+   */
+  private final TreeMap<String, StateEntry> changes = new TreeMap<>();
   /**
    * Guarded by {@link #lock}: the sequence of the last event acknowledged per key (a deleted key's
    * until the next write), so that an older event acknowledged after a newer one changes nothing.
@@ -225,6 +240,8 @@ public final class StateStore implements AutoCloseable {
   private final AtomicLong writes = new AtomicLong();
   private volatile long lastBytes;
   private volatile boolean closed;
+  /** {@link #hold()}: the periodic checkpoint skips its turns. */
+  private volatile boolean held;
   private boolean warnedWrite;
   private final ScheduledExecutorService writer;
 
@@ -249,7 +266,7 @@ public final class StateStore implements AutoCloseable {
   private void load() {
     Status st;
     String why = null;
-    SortedMap<String, StateEntry> entries = Collections.emptySortedMap();
+    StateEntries entries = StateEntries.EMPTY;
     java.util.TreeSet<String> pending = new java.util.TreeSet<>();
     Map<String, HandOut> versions = new java.util.HashMap<>();
     try {
@@ -310,7 +327,7 @@ public final class StateStore implements AutoCloseable {
         throw new ChangeSourceException(
             spec.source() + ": cannot write beside state file " + spec.file() + ": " + e.getMessage(), "state", e);
       }
-      acked.putAll(entries); // from a sorted map into an empty one: built in linear time
+      acked = entries; // immutable: shared with `loaded`, nothing copied
       // A first start, or a discarded file: written at once (empty), so that a crash before the
       // first checkpoint leaves a state to resume from, and a restart does not warn again.
       dirty = st != Status.RESUMED;
@@ -324,7 +341,35 @@ public final class StateStore implements AutoCloseable {
     }
     ready = true;
     long every = spec.checkpoint().toNanos();
-    writer.scheduleWithFixedDelay(this::checkpointQuietly, every, every, TimeUnit.NANOSECONDS);
+    writer.scheduleWithFixedDelay(this::periodic, every, every, TimeUnit.NANOSECONDS);
+  }
+
+  /** The checkpoint thread's tick: a checkpoint unless {@linkplain #hold() held}. */
+  private void periodic() {
+    if (!held) {
+      checkpointQuietly();
+    }
+  }
+
+  /**
+   * Holds the periodic checkpoint while the source reports what changed while it was stopped, until
+   * {@link #release()}. A checkpoint writes the whole state; the first one of a resume would
+   * otherwise fall in that report (or in the walk of a big tree) and compete with it for the CPU,
+   * delaying the last change of the report. Meanwhile every key handed out is journaled as always
+   * ({@link #track}), so a kill during the hold loses nothing a kill before a checkpoint does not:
+   * what was not written is reported again. {@link #checkpoint()} and {@link #close()} write
+   * regardless.
+   */
+  public void hold() {
+    held = true;
+  }
+
+  /**
+   * Ends {@link #hold()}: the next periodic checkpoint, at most one interval later, writes what was
+   * acknowledged meanwhile.
+   */
+  public void release() {
+    held = false;
   }
 
   /**
@@ -566,8 +611,8 @@ public final class StateStore implements AutoCloseable {
   public void baseline(Map<String, StateEntry> entries) {
     awaitLoaded();
     synchronized (lock) {
-      acked.clear();
-      acked.putAll(entries);
+      acked = StateEntries.copyOf(entries);
+      changes.clear();
       seqs.clear();
       dirty = true;
     }
@@ -632,9 +677,17 @@ public final class StateStore implements AutoCloseable {
       // event acknowledged after it (a merged event runs the later part's handles first) is ignored.
       seqs.put(key, s);
       if (value == null) {
-        dirty |= acked.remove(key) != null;
+        StateEntry now = changes.get(key);
+        if (now == null ? acked.containsKey(key) : now != StateEntries.GONE) {
+          if (acked.containsKey(key)) {
+            changes.put(key, StateEntries.GONE);
+          } else {
+            changes.remove(key);
+          }
+          dirty = true;
+        }
       } else {
-        acked.put(key, value);
+        changes.put(key, value);
         dirty = true;
       }
     }
@@ -648,7 +701,7 @@ public final class StateStore implements AutoCloseable {
   public SortedMap<String, StateEntry> acknowledged() {
     awaitLoaded();
     synchronized (lock) {
-      return new TreeMap<>(acked);
+      return new TreeMap<>(acked.merge(changes)); // linear: from sorted entries
     }
   }
 
@@ -680,7 +733,7 @@ public final class StateStore implements AutoCloseable {
     if (!readable) {
       return; // never write over a file that was not read
     }
-    TreeMap<String, StateEntry> snapshot;
+    StateEntries snapshot;
     java.util.TreeSet<String> pending;
     synchronized (lock) {
       if (!dirty && !journaled) {
@@ -691,9 +744,12 @@ public final class StateStore implements AutoCloseable {
       pending = new java.util.TreeSet<>(emitted.keySet());
       pending.addAll(pendingLoaded);
       rotateJournal();
-      snapshot = new TreeMap<>(acked);
+      // one linear merge of the changes; immutable, so written outside the lock
+      acked = acked.merge(changes);
+      changes.clear();
+      snapshot = acked;
       // the deletions are written now; an older handle acknowledged later is harmless
-      seqs.keySet().removeIf(k -> !acked.containsKey(k));
+      seqs.keySet().removeIf(k -> !snapshot.containsKey(k));
     }
     try {
       write(StateCodec.encode(kind, root, snapshot, pending));
@@ -785,7 +841,13 @@ public final class StateStore implements AutoCloseable {
       return;
     }
     closed = true;
-    writer.shutdownNow();
+    if (loading.isDone()) {
+      // a checkpoint in flight completes (an interrupt would close its channel and fail it); the
+      // periodic one is cancelled
+      writer.shutdown();
+    } else {
+      writer.shutdownNow(); // still reading the file: cancelled, never written over
+    }
     try {
       writer.awaitTermination(10, TimeUnit.SECONDS);
     } catch (InterruptedException e) {

@@ -69,6 +69,24 @@ class StateStoreTest {
   }
 
   @Test
+  void aHeldStoreSkipsItsPeriodicCheckpointsUntilReleasedThenWritesWhatWasAcknowledged() throws Exception {
+    Path file = tmp.resolve("s.state");
+    StateStore store = open(file, "20ms");
+    store.track(ev(ChangeKind.CREATED, "first"), entry(1)).ack();
+    await().atMost(Duration.ofSeconds(30)).until(() -> store.writes() >= 2);
+    store.hold();
+    long before = store.writes();
+    store.track(ev(ChangeKind.CREATED, "held"), entry(2)).ack();
+    await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5)).until(() -> store.writes() == before);
+    store.release();
+    await().atMost(Duration.ofSeconds(30)).until(() -> store.writes() > before);
+    assertThat(io.changeflux.internal.StateCodec.decode(Files.readAllBytes(file), "files", "/r"))
+        .containsEntry("first", entry(1))
+        .containsEntry("held", entry(2));
+    store.close();
+  }
+
+  @Test
   void anOlderEventAcknowledgedAfterANewerOneChangesNothing() {
     StateStore store = open(tmp.resolve("s.state"), "1h");
     ChangeEvent created = store.track(ev(ChangeKind.CREATED, "k"), entry(1));

@@ -185,8 +185,11 @@ public final class FsWatch {
       } catch (NoSuchFileException | NotDirectoryException e) {
         toRoot(true);
       }
-      if (store != null && store.status() != StateStore.Status.NEW) {
-        resume(store, now);
+      StateStore resuming = store != null && store.status() != StateStore.Status.NEW ? store : null;
+      if (resuming != null) {
+        // no checkpoint (a write of the whole state) competes with the report of what changed
+        resuming.hold();
+        resume(resuming, now);
       } else {
         tree.reset(now);
         if (config.initial() || rootWasMissing) {
@@ -199,6 +202,9 @@ public final class FsWatch {
         }
       }
       ready();
+      if (resuming != null) {
+        resuming.release();
+      }
       loop();
     } catch (InterruptedException e) {
       // cancelled
@@ -608,46 +614,24 @@ public final class FsWatch {
       before = store.loaded();
     }
     // Both sides sorted by key: one merge walk, DELETED first, then CREATED and MODIFIED.
-    List<Map.Entry<String, StateEntry>> deleted = new java.util.ArrayList<>();
-    List<String> changed = new java.util.ArrayList<>();
-    List<ChangeKind> kinds = new java.util.ArrayList<>();
-    var b = before.entrySet().iterator();
-    String[] nowKeys = now.sortedKeys();
-    int n = 0;
-    Map.Entry<String, StateEntry> was = b.hasNext() ? b.next() : null;
-    String is = n < nowKeys.length ? nowKeys[n++] : null;
-    while (was != null || is != null) {
-      int c = was == null ? 1 : is == null ? -1 : was.getKey().compareTo(is);
-      if (c < 0) {
-        deleted.add(was);
-        was = b.hasNext() ? b.next() : null;
-      } else if (c > 0) {
-        changed.add(is);
-        kinds.add(ChangeKind.CREATED);
-        is = n < nowKeys.length ? nowKeys[n++] : null;
-      } else if (was != null && is != null) { // c == 0: both are there
-        if (!same(was.getValue(), Objects.requireNonNull(now.get(is))) || store.pending().contains(is)) {
-          // changed; or handed out last time and never acknowledged: reported again
-          changed.add(is);
-          kinds.add(ChangeKind.MODIFIED);
-        }
-        was = b.hasNext() ? b.next() : null;
-        is = n < nowKeys.length ? nowKeys[n++] : null;
-      }
-    }
+    java.util.SortedSet<String> pending = store.pending();
+    ResumeDiff diff = ResumeDiff.of(before, now, pending);
+    List<Map.Entry<String, StateEntry>> deleted = diff.deleted;
+    List<Map.Entry<String, FileState>> changed = diff.changed;
+    List<ChangeKind> kinds = diff.kinds;
     for (Map.Entry<String, StateEntry> e : deleted) {
       // StateStore.resumeState: no stale version for a key handed out after its acknowledgement
       emit(ChangeKind.DELETED, e.getKey(), store.resumeState(e.getKey(), config.root().resolve(e.getKey())));
     }
     // Handed out last time and never acknowledged, gone, and never acknowledged as there (created
     // and deleted unacknowledged): DELETED, so that whoever saw the CREATED learns it went.
-    for (String key : store.pending()) {
+    for (String key : pending) {
       if (!now.containsKey(key) && !before.containsKey(key) && scanner.inScope(key)) {
         emit(ChangeKind.DELETED, key, store.resumeState(key, config.root().resolve(key)));
       }
     }
     for (int i = 0; i < changed.size(); i++) {
-      emit(kinds.get(i), changed.get(i), Objects.requireNonNull(now.get(changed.get(i))));
+      emit(kinds.get(i), changed.get(i).getKey(), changed.get(i).getValue());
     }
     tree.reset(now);
     log.debug(
@@ -658,13 +642,6 @@ public final class FsWatch {
         now.size(),
         deleted.size(),
         changed.size());
-  }
-
-  /** Whether a stored entry describes the scanned file: size, time and (where both have one) file key. */
-  private static boolean same(StateEntry was, FileState is) {
-    return was.size() == is.size()
-        && was.mtimeNanos() == is.mtimeNanos()
-        && (was.id() == null || is.fileKey() == null || was.id().equals(is.fileKey().toString()));
   }
 
   private static Map<String, StateEntry> entries(FileTable files) {
