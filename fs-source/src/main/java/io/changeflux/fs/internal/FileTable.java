@@ -213,6 +213,28 @@ final class FileTable {
     return fa == null || fb == null || fa.equals(fb) || fa.toString().equals(fb.toString());
   }
 
+  /**
+   * Whether {@code key}'s entry has this size, time and (where both have one) file key text, as a
+   * state file recorded them; false when there is no entry. Builds no path or state object: a
+   * resume compares every file of the tree this way.
+   */
+  boolean sameStat(String key, long size, long mtimeNanos, @Nullable String fileKeyText) {
+    int s = key.lastIndexOf('/');
+    Dir d = dirs.get(s < 0 ? "" : key.substring(0, s));
+    if (d == null) {
+      return false;
+    }
+    int i = d.find(key, s + 1);
+    if (i < 0 || d.size[i] != size || d.mtime[i] != mtimeNanos) {
+      return false;
+    }
+    if (fileKeyText == null) {
+      return true;
+    }
+    Object k = d.fileKey(i);
+    return k == null || fileKeyText.equals(k.toString());
+  }
+
   /** Drops the spare room of every directory's arrays (after a walk filled them). */
   void trim() {
     for (Dir d : dirs.values()) {

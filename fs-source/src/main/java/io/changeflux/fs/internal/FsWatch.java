@@ -617,7 +617,7 @@ public final class FsWatch {
     java.util.SortedSet<String> pending = store.pending();
     ResumeDiff diff = ResumeDiff.of(before, now, pending);
     List<Map.Entry<String, StateEntry>> deleted = diff.deleted;
-    List<Map.Entry<String, FileState>> changed = diff.changed;
+    List<String> changed = diff.changed;
     List<ChangeKind> kinds = diff.kinds;
     for (Map.Entry<String, StateEntry> e : deleted) {
       // StateStore.resumeState: no stale version for a key handed out after its acknowledgement
@@ -631,7 +631,7 @@ public final class FsWatch {
       }
     }
     for (int i = 0; i < changed.size(); i++) {
-      emit(kinds.get(i), changed.get(i).getKey(), changed.get(i).getValue());
+      emit(kinds.get(i), changed.get(i), Objects.requireNonNull(now.get(changed.get(i))));
     }
     tree.reset(now);
     log.debug(

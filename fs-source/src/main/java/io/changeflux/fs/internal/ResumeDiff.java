@@ -1,7 +1,6 @@
 package io.changeflux.fs.internal;
 
 import io.changeflux.ChangeKind;
-import io.changeflux.files.FileState;
 import io.changeflux.state.StateEntry;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -25,8 +24,8 @@ final class ResumeDiff {
 
   /** The keys only recorded, with what was recorded: DELETED. */
   final List<Map.Entry<String, StateEntry>> deleted = new ArrayList<>();
-  /** The keys created or modified, with their state now; {@link #kinds} says which. */
-  final List<Map.Entry<String, FileState>> changed = new ArrayList<>();
+  /** The keys created or modified; {@link #kinds} says which. */
+  final List<String> changed = new ArrayList<>();
   /** CREATED or MODIFIED, for each of {@link #changed}. */
   final List<ChangeKind> kinds = new ArrayList<>();
 
@@ -37,7 +36,7 @@ final class ResumeDiff {
   private final Set<String> pending;
   private final boolean anyPending;
   private Map.@Nullable Entry<String, StateEntry> was;
-  private Map.@Nullable Entry<String, FileState> is;
+  private @Nullable String is;
 
   private ResumeDiff(SortedMap<String, StateEntry> before, FileTable now, Set<String> pending) {
     this.b = before.entrySet().iterator();
@@ -49,13 +48,9 @@ final class ResumeDiff {
     this.is = nextNow();
   }
 
-  /** The next key of the tree now with its state, or null at the end. */
-  private Map.@Nullable Entry<String, FileState> nextNow() {
-    if (n >= nowKeys.length) {
-      return null;
-    }
-    String k = nowKeys[n++];
-    return Map.entry(k, java.util.Objects.requireNonNull(now.get(k)));
+  /** The next key of the tree now, or null at the end. */
+  private @Nullable String nextNow() {
+    return n < nowKeys.length ? nowKeys[n++] : null;
   }
 
   /**
@@ -76,11 +71,11 @@ final class ResumeDiff {
   /** Advances past one key (or one pair of equal keys); false once both sides are done. */
   private boolean step() {
     Map.Entry<String, StateEntry> w = was;
-    Map.Entry<String, FileState> i = is;
+    String i = is;
     if (w == null && i == null) {
       return false;
     }
-    int c = w == null ? 1 : i == null ? -1 : w.getKey().compareTo(i.getKey());
+    int c = w == null ? 1 : i == null ? -1 : w.getKey().compareTo(i);
     if (c < 0 && w != null) {
       deleted.add(w);
       was = b.hasNext() ? b.next() : null;
@@ -89,7 +84,8 @@ final class ResumeDiff {
       kinds.add(ChangeKind.CREATED);
       is = nextNow();
     } else if (w != null && i != null) { // c == 0: both are there
-      if (!same(w.getValue(), i.getValue()) || (anyPending && pending.contains(i.getKey()))) {
+      StateEntry e = w.getValue();
+      if (!now.sameStat(i, e.size(), e.mtimeNanos(), e.id()) || (anyPending && pending.contains(i))) {
         changed.add(i);
         kinds.add(ChangeKind.MODIFIED);
       }
@@ -99,12 +95,4 @@ final class ResumeDiff {
     return true;
   }
 
-  /** Whether a stored entry describes the scanned file: size, time and (where both have one) file key. */
-  static boolean same(StateEntry was, FileState is) {
-    String id = was.id();
-    Object key = is.fileKey();
-    return was.size() == is.size()
-        && was.mtimeNanos() == is.mtimeNanos()
-        && (id == null || key == null || id.equals(key.toString()));
-  }
 }

@@ -125,6 +125,22 @@ class FileTableTest {
     assertThat(a.sameStat("d/y", b)).isFalse();
   }
 
+  @Test
+  void aRecordedStatMatchesOnlyTheSameSizeTimeAndFileKeyText() {
+    FileTable t = new FileTable(ROOT);
+    FileTable.PackedKey k = new FileTable.PackedKey(3, 4);
+    t.put("d/x", new FileState(ROOT.resolve("d/x"), 1, 2, null, k));
+    assertThat(t.sameStat("d/x", 1, 2, k.toString())).isTrue();
+    assertThat(t.sameStat("d/x", 1, 2, null)).as("no recorded key: size and time decide").isTrue();
+    assertThat(t.sameStat("d/x", 1, 2, new FileTable.PackedKey(3, 5).toString())).isFalse();
+    assertThat(t.sameStat("d/x", 9, 2, k.toString())).isFalse();
+    assertThat(t.sameStat("d/x", 1, 9, k.toString())).isFalse();
+    assertThat(t.sameStat("d/y", 1, 2, k.toString())).isFalse();
+    assertThat(t.sameStat("e/x", 1, 2, k.toString())).isFalse();
+    t.put("top", new FileState(ROOT.resolve("top"), 5, 6, null, null));
+    assertThat(t.sameStat("top", 5, 6, "(dev=1,ino=1)")).as("no key now: size and time decide").isTrue();
+  }
+
   private static Object key(Random rnd) {
     switch (rnd.nextInt(4)) {
       case 0:
