@@ -145,7 +145,7 @@ public final class Report {
       case "scale":
         return Scale.run(work, 100_000, 10_000, full ? 5 : 2, full ? 15 : 9);
       case "resume":
-        return Resume.run(work, full ? 100_000 : Integer.getInteger("resume.files", 100_000), 1_000, 1_000, full ? 5 : 3);
+        return Resume.run(work, full ? 100_000 : Integer.getInteger("resume.files", 100_000), 1_000, 1_000, Integer.getInteger("resume.rounds", full ? 5 : 3));
       case "hashing":
         return Hashing.run(work, full ? 1024 : 256, full ? 7 : 5);
       case "redis":
