@@ -231,6 +231,13 @@ final class FileTable {
     if (fileKeyText == null) {
       return true;
     }
+    if (d.keys == null || d.keys[i] == null) {
+      // packed: compare the recorded "(dev=HEX,ino=DEC)" with the numbers, building no text
+      Boolean same = PackedKey.sameAs(fileKeyText, d.dev(i), d.ino[i]);
+      if (same != null) {
+        return same;
+      }
+    }
     Object k = d.fileKey(i);
     return k == null || fileKeyText.equals(k.toString());
   }
@@ -567,6 +574,23 @@ final class FileTable {
     PackedKey(long dev, long ino) {
       this.dev = dev;
       this.ino = ino;
+    }
+
+    /**
+     * Whether {@code text}, a platform key's text {@code (dev=HEX,ino=DEC)}, names this device and
+     * inode; null when it is not of that form.
+     */
+    static @Nullable Boolean sameAs(String text, long dev, long ino) {
+      int comma = text.indexOf(",ino=");
+      if (comma < 0 || !text.startsWith("(dev=") || !text.endsWith(")")) {
+        return null;
+      }
+      try {
+        return Long.parseUnsignedLong(text, 5, comma, 16) == dev
+            && Long.parseLong(text, comma + 5, text.length() - 1, 10) == ino;
+      } catch (NumberFormatException e) {
+        return null;
+      }
     }
 
     /** {dev, ino} of a platform key of the form {@code (dev=HEX,ino=DEC)}, or null. */

@@ -137,6 +137,10 @@ class FileTableTest {
     assertThat(t.sameStat("d/x", 1, 9, k.toString())).isFalse();
     assertThat(t.sameStat("d/y", 1, 2, k.toString())).isFalse();
     assertThat(t.sameStat("e/x", 1, 2, k.toString())).isFalse();
+    assertThat(t.sameStat("d/x", 1, 2, "(dev=3,ino=4)")).as("the JDK key's text of the same numbers").isTrue();
+    assertThat(t.sameStat("d/x", 1, 2, "(dev=3,ino=40)")).isFalse();
+    assertThat(t.sameStat("d/x", 1, 2, "(dev=13,ino=4)")).as("dev is hexadecimal").isFalse();
+    assertThat(t.sameStat("d/x", 1, 2, "(dev=zz,ino=4)")).as("not a key's text: compared as text").isFalse();
     t.put("top", new FileState(ROOT.resolve("top"), 5, 6, null, null));
     assertThat(t.sameStat("top", 5, 6, "(dev=1,ino=1)")).as("no key now: size and time decide").isTrue();
   }
