@@ -408,6 +408,7 @@ public final class FsProvider implements ChangeSourceProvider {
                 watch.start();
               } else {
                 FsWatch watch = new FsWatch(config, sink, out, store, pruning(gates, ignore));
+                watch.closeWritesTo(gate);
                 cancel = watch::cancel;
                 sink.onDispose(
                     () -> {

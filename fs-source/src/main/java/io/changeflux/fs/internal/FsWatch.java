@@ -62,6 +62,8 @@ public final class FsWatch {
   private final FsConfig config;
   private final FluxSink<ChangeEvent> sink;
   private final Consumer<ChangeEvent> out;
+  /** The stable= gate somewhere behind {@code out}, told when a writer closes a file; or null. */
+  private volatile @Nullable StableGate closeWrites;
   private final TreeScanner scanner;
   private final TreeState tree;
   private final WatchEngine nativeWatch;
@@ -116,6 +118,17 @@ public final class FsWatch {
   public FsWatch(
       FsConfig config, FluxSink<ChangeEvent> sink, Consumer<ChangeEvent> out, @Nullable StateStore store) {
     this(config, sink, out, store, Pruning.NONE);
+  }
+
+  /**
+   * Tells {@code gate}, the {@code stable=} gate behind the other stages {@code out} leads through
+   * (confirm baseline, gitignore, settle), when a writer closes a file, so that it need not wait
+   * out the duration (native engine: {@code IN_CLOSE_WRITE}). Call before {@link #start()}.
+   *
+   * @param gate the gate, or null for none
+   */
+  public void closeWritesTo(@Nullable StableGate gate) {
+    this.closeWrites = gate;
   }
 
   /**
@@ -343,8 +356,9 @@ public final class FsWatch {
           return; // a new directory was registered (and recorded) by the watcher thread
         }
         if (r.has(NativeWatch.Raw.CLOSE_WRITE)) {
-          if (out instanceof StableGate) {
-            ((StableGate) out).closed(key); // its writer is done: stable= need not wait
+          StableGate gate = closeWrites != null ? closeWrites : out instanceof StableGate ? (StableGate) out : null;
+          if (gate != null) {
+            gate.closed(key); // its writer is done: stable= need not wait
           }
           return;
         }
