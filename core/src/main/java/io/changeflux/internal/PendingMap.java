@@ -50,7 +50,11 @@ public final class PendingMap {
     this.ackBudget = ackBudget;
   }
 
-  /** Whether CREATED then DELETED stays a DELETED instead of cancelling out. */
+  /**
+   * Whether CREATED then DELETED stays a DELETED instead of cancelling out: always for
+   * at-least-once sources, and from the first OVERFLOW on for every source (a consumer re-reads the
+   * state on an OVERFLOW at a moment of its own, which may fall between the two).
+   */
   private boolean keepDeletions;
 
   /**
@@ -70,6 +74,9 @@ public final class PendingMap {
     Acc acc = map.get(slot);
     int handles = e.ackHandles();
     if (acc == null) {
+      if (e.kind() == ChangeKind.OVERFLOW) {
+        keepDeletions = true; // see collapseToOverflow
+      }
       acc = new Acc(e, keepDeletions);
       map.put(slot, acc);
       held(acc, 0, handles);
@@ -144,6 +151,9 @@ public final class PendingMap {
     map.clear();
     heldAcks = 0;
     keysAtBudget = 0;
+    // From now on CREATED then DELETED of a key merge into a DELETED: a consumer that re-reads the
+    // state on this OVERFLOW may do so (downstream, later) between the two and see the file.
+    keepDeletions = true;
     ChangeEvent overflow = b.count(Merging.saturate(count)).header("reason", "coalesce").build();
     Acc acc = new Acc(overflow);
     map.put(Merging.slot(overflow), acc);
@@ -197,7 +207,11 @@ public final class PendingMap {
     /** Headers of earlier events (null when none had any): a rename's movedFrom outlives a write. */
     java.util.@Nullable Map<String, String> headers;
 
-    /** CREATED then DELETED gives DELETED, not nothing. */
+    /**
+     * CREATED then DELETED gives DELETED, not nothing: the key came in after an OVERFLOW (or the
+     * source is at-least-once). A key pending from before the OVERFLOW leaves before it, so the
+     * consumer's rescan comes after both halves, and the pair may cancel out.
+     */
     final boolean keepDeletions;
 
     Acc(ChangeEvent e) {

@@ -25,6 +25,8 @@ class PendingMapTest {
       Map<String, ChangeEvent> reference = new LinkedHashMap<>();
       List<String> acks = new CopyOnWriteArrayList<>();
       int n = 1 + r.nextInt(12);
+      boolean overflowSeen = false;
+      java.util.Set<String> afterOverflow = new java.util.HashSet<>();
       for (int i = 0; i < n; i++) {
         ChangeKind kind = kinds[r.nextInt(kinds.length)];
         String key = "k" + r.nextInt(3);
@@ -40,10 +42,19 @@ class PendingMapTest {
         ChangeEvent prev = reference.get(slot);
         if (prev == null) {
           reference.put(slot, e);
+          overflowSeen |= kind == ChangeKind.OVERFLOW;
+          if (overflowSeen) {
+            afterOverflow.add(slot);
+          }
         } else {
           ChangeEvent merged = Merging.merge(prev, e);
-          if (merged == null) {
+          if (merged == null && afterOverflow.contains(slot)) {
+            // a key that came in after an OVERFLOW: CREATED then DELETED stays a DELETED
+            reference.put(slot, ChangeEvent.builder(ChangeKind.DELETED, key).time(e.time())
+                .payload(e.payload()).count(prev.count() + e.count()).build());
+          } else if (merged == null) {
             reference.remove(slot);
+            afterOverflow.remove(slot);
           } else {
             reference.put(slot, merged);
           }
@@ -68,6 +79,36 @@ class PendingMapTest {
       assertThat(before.size() + carried.size()).isEqualTo(n);
       assertThat(acks).doesNotHaveDuplicates();
     }
+  }
+
+  @Test
+  void onceAnOverflowWentInCreatedThenDeletedStaysADeletion() {
+    // coalesce's own OVERFLOW: the consumer rescans when it takes it, maybe between the two
+    PendingMap collapsed = new PendingMap();
+    collapsed.add(ChangeEvent.builder(ChangeKind.MODIFIED, "old").build());
+    collapsed.collapseToOverflow();
+    collapsed.add(ChangeEvent.builder(ChangeKind.CREATED, "f").build());
+    collapsed.add(ChangeEvent.builder(ChangeKind.DELETED, "f").build());
+    assertThat(collapsed.drainAll())
+        .extracting(ChangeEvent::kind, ChangeEvent::key)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(ChangeKind.OVERFLOW, PendingMap.OVERFLOW_KEY),
+            org.assertj.core.groups.Tuple.tuple(ChangeKind.DELETED, "f"));
+    // still so after the OVERFLOW left: the consumer's rescan happens downstream, later
+    collapsed.add(ChangeEvent.builder(ChangeKind.CREATED, "g").build());
+    collapsed.add(ChangeEvent.builder(ChangeKind.DELETED, "g").build());
+    assertThat(collapsed.drainAll()).extracting(ChangeEvent::kind).containsExactly(ChangeKind.DELETED);
+    // an upstream OVERFLOW (a source that lost events) does the same
+    PendingMap upstream = new PendingMap();
+    upstream.add(ChangeEvent.builder(ChangeKind.CREATED, "a").build());
+    upstream.add(ChangeEvent.builder(ChangeKind.DELETED, "a").build());
+    assertThat(upstream.isEmpty()).as("before any OVERFLOW the pair cancels out").isTrue();
+    upstream.add(ChangeEvent.builder(ChangeKind.OVERFLOW, "").header("reason", "overflow").build());
+    upstream.add(ChangeEvent.builder(ChangeKind.CREATED, "a").build());
+    upstream.add(ChangeEvent.builder(ChangeKind.DELETED, "a").build());
+    assertThat(upstream.drainAll())
+        .extracting(ChangeEvent::kind)
+        .containsExactly(ChangeKind.OVERFLOW, ChangeKind.DELETED);
   }
 
   @Test

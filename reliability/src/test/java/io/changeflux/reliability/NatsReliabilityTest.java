@@ -262,10 +262,10 @@ class NatsReliabilityTest {
   void coreAndJetStreamSourcesOpenedAndCancelledLeaveNothing() throws Exception {
     try (NatsServerProcess server = NatsServerProcess.start()) {
       int cycles = Rel.scaled(Integer.getInteger("reliability.natsLeakCycles", 1000), 30);
-      Leaks.cycle("nats-core", "nats://" + server.hostPort() + "?subjects=leak.>", cycles, "jnats",
+      Leaks.cycle("nats-core", "nats://" + server.hostPort() + "?subjects=leak.>", cycles, "changeflux-",
           () -> Rel.tcpConnectionsTo(server.port()));
       Leaks.cycle("nats-jetstream", "nats://" + server.hostPort() + "?subjects=jl.>&stream=JL&durable=d&fetchWait=1s",
-          Rel.scaled(Integer.getInteger("reliability.natsLeakCycles", 1000), 30), "jnats",
+          Rel.scaled(Integer.getInteger("reliability.natsLeakCycles", 1000), 30), "changeflux-",
           () -> Rel.tcpConnectionsTo(server.port()));
     }
   }

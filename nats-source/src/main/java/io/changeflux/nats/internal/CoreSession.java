@@ -32,7 +32,6 @@ public final class CoreSession implements Connector.Hooks {
   private final FluxSink<ChangeEvent> sink;
   private final String overflowKey;
   private final AtomicLong malformed = new AtomicLong();
-  private @Nullable Thread opening;
   private @Nullable Connection connection;
   private volatile @Nullable Dispatcher dispatcher;
   private boolean disposed;
@@ -66,7 +65,6 @@ public final class CoreSession implements Connector.Hooks {
       if (disposed) {
         return;
       }
-      opening = t;
     }
     t.start();
   }
@@ -161,18 +159,17 @@ public final class CoreSession implements Connector.Hooks {
   }
 
   private void dispose() {
-    Thread task;
     Connection c;
     synchronized (this) {
       disposed = true;
-      task = opening;
       c = connection;
       connection = null;
     }
+    // A connect in progress is not interrupted (jnats 2.25 then gives up its own clean-up half-way
+    // and leaves the connection's threads running); it ends within connectTimeout and open()
+    // closes what it got.
     if (c != null) {
       closeLater(c);
-    } else if (task != null) {
-      task.interrupt();
     }
   }
 

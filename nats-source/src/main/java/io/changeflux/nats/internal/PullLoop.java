@@ -71,6 +71,12 @@ public final class PullLoop implements Connector.Hooks, Runnable {
   private final Object demand = new Object();
   private final Thread thread;
   private volatile boolean stopped;
+  /**
+   * Whether stop() may interrupt the thread (guarded by {@link #demand}): never while jnats
+   * connects or closes, where an interrupt leaves the connection's threads running (jnats 2.25
+   * gives up its own clean-up half-way on one). Connecting is bounded by connectTimeout anyway.
+   */
+  private boolean interruptible;
   /** Reply subjects of messages to acknowledge. */
   private final java.util.concurrent.ConcurrentLinkedQueue<String> toAck =
       new java.util.concurrent.ConcurrentLinkedQueue<>();
@@ -125,8 +131,24 @@ public final class PullLoop implements Connector.Hooks, Runnable {
   }
 
   private void stop() {
-    stopped = true;
-    thread.interrupt();
+    synchronized (demand) {
+      stopped = true;
+      demand.notifyAll();
+      if (interruptible) {
+        thread.interrupt();
+      }
+    }
+  }
+
+  /** Lets stop() interrupt from now on, or (false) no longer; returns whether it was stopped. */
+  private boolean interruptible(boolean on) {
+    synchronized (demand) {
+      interruptible = on && !stopped;
+      if (!on) {
+        Thread.interrupted(); // a stop() interrupt must not cut a close short
+      }
+      return stopped;
+    }
   }
 
   @Override
@@ -134,6 +156,9 @@ public final class PullLoop implements Connector.Hooks, Runnable {
     Connection c = null;
     try {
       c = Connector.connect(cfg, "jetstream", this);
+      if (interruptible(true)) {
+        return;
+      }
       startAcker(c);
       ConsumerContext consumer;
       try {
@@ -162,8 +187,8 @@ public final class PullLoop implements Connector.Hooks, Runnable {
         sink.error(cfg.startFailure("JetStream consumer failed", e));
       }
     } finally {
+      interruptible(false);
       if (c != null) {
-        Thread.interrupted(); // a stop() interrupt must not cut the close short
         stopAcker();
         try {
           c.close();
