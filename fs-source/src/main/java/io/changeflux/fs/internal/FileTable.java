@@ -161,15 +161,141 @@ final class FileTable {
   String[] sortedKeys() {
     String[] out = new String[size];
     int o = 0;
-    for (Map.Entry<String, Dir> e : dirs.entrySet()) {
-      Dir d = e.getValue();
-      String prefix = e.getKey().isEmpty() ? "" : e.getKey() + "/";
-      for (int i = 0; i < d.n; i++) {
-        out[o++] = prefix + d.name(i);
-      }
+    SortedCursor c = sorted();
+    for (String k = c.next(); k != null; k = c.next()) {
+      out[o++] = k;
     }
-    Arrays.sort(out);
-    return out;
+    return o == out.length ? out : Arrays.copyOf(out, o);
+  }
+
+  /** The entries in key order, one at a time (see {@link SortedCursor}). */
+  SortedCursor sorted() {
+    return new SortedCursor();
+  }
+
+  /**
+   * The entries in key order ({@link String#compareTo}, as a sorted map of the keys has them)
+   * without sorting every key at once: each directory's names are sorted on their own and merged
+   * with its subdirectories (a subdirectory {@code d} sorts as {@code d/}, which every key below it
+   * starts with). The current entry is then compared without a lookup by key.
+   */
+  final class SortedCursor {
+    private final Map<String, List<String>> children = new java.util.HashMap<>();
+    private final java.util.ArrayDeque<Frame> stack = new java.util.ArrayDeque<>();
+    private @Nullable Dir dir;
+    private int index = -1;
+
+    SortedCursor() {
+      java.util.Set<String> linked = new java.util.HashSet<>(); // listed under their parent
+      for (String dk : dirs.keySet()) {
+        String child = dk;
+        while (!child.isEmpty() && linked.add(child)) {
+          int s = child.lastIndexOf('/');
+          String parent = s < 0 ? "" : child.substring(0, s);
+          children.computeIfAbsent(parent, k -> new ArrayList<>(2)).add(child);
+          child = parent;
+        }
+      }
+      stack.push(frame(""));
+    }
+
+    private Frame frame(String dk) {
+      Dir d = dirs.get(dk);
+      String[] files;
+      if (d == null) {
+        files = new String[0];
+      } else {
+        String prefix = dk.isEmpty() ? "" : dk + "/";
+        files = new String[d.n];
+        for (int i = 0; i < d.n; i++) {
+          files[i] = prefix + d.name(i);
+        }
+        Arrays.sort(files);
+      }
+      List<String> sub = children.get(dk);
+      String[] subs = sub == null ? new String[0] : sub.toArray(new String[0]);
+      Arrays.sort(subs, SortedCursor::compareDirs);
+      return new Frame(dk.isEmpty() ? 0 : dk.length() + 1, d, files, subs);
+    }
+
+    /** The next key, or null after the last; its entry becomes the current one. */
+    @Nullable String next() {
+      Frame f;
+      while ((f = stack.peek()) != null) {
+        String file = f.fi < f.files.length ? f.files[f.fi] : null;
+        String sub = f.ci < f.subs.length ? f.subs[f.ci] : null;
+        if (file != null && (sub == null || compareFileToDir(file, sub) < 0)) {
+          f.fi++;
+          Dir d = java.util.Objects.requireNonNull(f.dir);
+          dir = d;
+          index = d.find(file, f.from);
+          return file;
+        }
+        if (sub == null) {
+          stack.pop();
+        } else {
+          f.ci++;
+          stack.push(frame(sub));
+        }
+      }
+      dir = null;
+      index = -1;
+      return null;
+    }
+
+    /** {@link FileTable#sameStat(String, long, long, String)} for the current entry. */
+    boolean sameStat(long size, long mtimeNanos, @Nullable String fileKeyText) {
+      Dir d = dir;
+      return d != null && index >= 0 && FileTable.sameStat(d, index, size, mtimeNanos, fileKeyText);
+    }
+
+    /** {@code a} against {@code d + "/"}: a key directly in a directory against a subdirectory. */
+    private static int compareFileToDir(String a, String d) {
+      int n = Math.min(a.length(), d.length());
+      for (int i = 0; i < n; i++) {
+        int c = a.charAt(i) - d.charAt(i);
+        if (c != 0) {
+          return c;
+        }
+      }
+      if (a.length() <= d.length()) {
+        return -1; // a is d or a prefix of it: shorter than d + "/"
+      }
+      int c = a.charAt(d.length()) - '/';
+      return c != 0 ? c : 1;
+    }
+
+    /** {@code x + "/"} against {@code y + "/"}: sibling directories. */
+    private static int compareDirs(String x, String y) {
+      int n = Math.min(x.length(), y.length());
+      for (int i = 0; i < n; i++) {
+        int c = x.charAt(i) - y.charAt(i);
+        if (c != 0) {
+          return c;
+        }
+      }
+      if (x.length() == y.length()) {
+        return 0;
+      }
+      return x.length() < y.length() ? '/' - y.charAt(n) : x.charAt(n) - '/';
+    }
+  }
+
+  /** One directory of a {@link SortedCursor}'s walk. */
+  private static final class Frame {
+    final int from;
+    final @Nullable Dir dir;
+    final String[] files;
+    final String[] subs;
+    int fi;
+    int ci;
+
+    Frame(int from, @Nullable Dir dir, String[] files, String[] subs) {
+      this.from = from;
+      this.dir = dir;
+      this.files = files;
+      this.subs = subs;
+    }
   }
 
   /** The entries as a sorted map of states (made now: for the rare whole-tree uses). */
@@ -225,7 +351,11 @@ final class FileTable {
       return false;
     }
     int i = d.find(key, s + 1);
-    if (i < 0 || d.size[i] != size || d.mtime[i] != mtimeNanos) {
+    return i >= 0 && sameStat(d, i, size, mtimeNanos, fileKeyText);
+  }
+
+  private static boolean sameStat(Dir d, int i, long size, long mtimeNanos, @Nullable String fileKeyText) {
+    if (d.size[i] != size || d.mtime[i] != mtimeNanos) {
       return false;
     }
     if (fileKeyText == null) {

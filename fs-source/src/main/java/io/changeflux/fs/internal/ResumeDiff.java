@@ -30,9 +30,7 @@ final class ResumeDiff {
   final List<ChangeKind> kinds = new ArrayList<>();
 
   private final Iterator<Map.Entry<String, StateEntry>> b;
-  private final FileTable now;
-  private final String[] nowKeys;
-  private int n;
+  private final FileTable.SortedCursor now;
   private final Set<String> pending;
   private final boolean anyPending;
   private Map.@Nullable Entry<String, StateEntry> was;
@@ -40,8 +38,7 @@ final class ResumeDiff {
 
   private ResumeDiff(SortedMap<String, StateEntry> before, FileTable now, Set<String> pending) {
     this.b = before.entrySet().iterator();
-    this.now = now;
-    this.nowKeys = now.sortedKeys();
+    this.now = now.sorted();
     this.pending = pending;
     this.anyPending = !pending.isEmpty();
     this.was = b.hasNext() ? b.next() : null;
@@ -50,7 +47,7 @@ final class ResumeDiff {
 
   /** The next key of the tree now, or null at the end. */
   private @Nullable String nextNow() {
-    return n < nowKeys.length ? nowKeys[n++] : null;
+    return now.next();
   }
 
   /**
@@ -85,7 +82,7 @@ final class ResumeDiff {
       is = nextNow();
     } else if (w != null && i != null) { // c == 0: both are there
       StateEntry e = w.getValue();
-      if (!now.sameStat(i, e.size(), e.mtimeNanos(), e.id()) || (anyPending && pending.contains(i))) {
+      if (!now.sameStat(e.size(), e.mtimeNanos(), e.id()) || (anyPending && pending.contains(i))) {
         changed.add(i);
         kinds.add(ChangeKind.MODIFIED);
       }

@@ -55,6 +55,49 @@ class FileTableTest {
   }
 
   @Test
+  void theSortedCursorWalksKeysInStringOrderWhateverTheNamesAndComparesEachEntryInPlace() {
+    // names with characters below and above '/', prefixes of each other, non-ASCII and surrogate
+    // pairs, directories holding only directories: the per-directory merge must give the order
+    // of a sorted map of every key
+    String[] parts = {"a", "a-b", "a.b", "a0", "a b", "ab", "A", "~", "-", ".x", "é", "日本", "\uD83D\uDE00", "a/"};
+    Random rnd = new Random(14);
+    for (int round = 0; round < 300; round++) {
+      FileTable t = new FileTable(ROOT);
+      TreeMap<String, FileState> ref = new TreeMap<>();
+      int n = 1 + rnd.nextInt(60);
+      for (int i = 0; i < n; i++) {
+        StringBuilder key = new StringBuilder();
+        int depth = 1 + rnd.nextInt(4);
+        for (int d = 0; d < depth; d++) {
+          String p = parts[rnd.nextInt(parts.length - 1)];
+          key.append(d == 0 ? "" : "/").append(p);
+        }
+        String k = key.toString();
+        if (ref.keySet().stream().anyMatch(o -> o.startsWith(k + "/") || k.startsWith(o + "/"))) {
+          continue; // a key is a file or a directory, not both
+        }
+        FileState f = new FileState(ROOT.resolve(k), rnd.nextInt(5), rnd.nextInt(5), null, "(dev=1,ino=" + i + ")");
+        t.put(k, f);
+        ref.put(k, f);
+      }
+      t.trim();
+      FileTable.SortedCursor c = t.sorted();
+      List<String> walked = new ArrayList<>();
+      for (String k = c.next(); k != null; k = c.next()) {
+        walked.add(k);
+        FileState f = ref.get(k);
+        assertThat(f).as(k).isNotNull();
+        assertThat(c.sameStat(f.size(), f.mtimeNanos(), String.valueOf(f.fileKey()))).as(k).isTrue();
+        assertThat(c.sameStat(f.size() + 1, f.mtimeNanos(), String.valueOf(f.fileKey()))).as(k).isFalse();
+        assertThat(c.sameStat(f.size(), f.mtimeNanos(), "(dev=1,ino=99999)")).as(k).isFalse();
+      }
+      assertThat(walked).as("round " + round).containsExactlyElementsOf(ref.keySet());
+      assertThat(c.next()).isNull();
+      assertThat(c.sameStat(0, 0, null)).as("no current entry after the end").isFalse();
+    }
+  }
+
+  @Test
   void platformFileKeysArePackedAndCompareByTheirText(@TempDir Path dir) throws Exception {
     Path file = Files.writeString(dir.resolve("f"), "x");
     TreeScanner scanner = new TreeScanner(dir, true, false);
