@@ -146,4 +146,35 @@ class LauncherTest {
       assertThat(ExecCliTest.pids(pids)).as("no orphan").noneMatch(ExecCliTest::alive);
     }
   }
+
+  /** The class-data archive follows the JVM it serves: other JVM defaults retrain it, once. */
+  @Test
+  @Order(5)
+  void otherJvmDefaultsRetrainTheClassDataArchiveOnce() throws Exception {
+    Path jsa = checkout().resolve(".changeflux/cli.jsa");
+    Path stamp = checkout().resolve(".changeflux/cli.jsa.stamp");
+    String watched = "fs:" + Files.createTempDirectory("launcher-cds");
+    try (Launcher l = Launcher.start(checkout(), EXIT_WHEN_READY, "watch", watched)) {
+      assertThat(l.waitFor(BUILD)).as(l.errText()).isZero();
+    }
+    assertThat(jsa).exists();
+    assertThat(Files.readString(stamp)).contains("-XX:MaxHeapFreeRatio=30");
+    Map<String, String> other =
+        Map.of(
+            "CHANGEFLUX_JAVA_OPTS", "-Dchangeflux.exitWhenReady=true",
+            "CHANGEFLUX_JVM_DEFAULTS", "-XX:+UseSerialGC -XX:TieredStopAtLevel=1");
+    try (Launcher l = Launcher.start(checkout(), other, "watch", watched)) {
+      assertThat(l.waitFor(Duration.ofMinutes(1))).as(l.errText()).isZero();
+      assertThat(l.err).containsExactly("watching " + watched);
+    }
+    String retrained = Files.readString(stamp);
+    assertThat(retrained).endsWith("-XX:+UseSerialGC -XX:TieredStopAtLevel=1\n").doesNotContain("MaxHeapFreeRatio");
+    assertThat(jsa).exists();
+    java.nio.file.attribute.FileTime at = Files.getLastModifiedTime(stamp);
+    try (Launcher l = Launcher.start(checkout(), other, "watch", watched)) {
+      assertThat(l.waitFor(Duration.ofMinutes(1))).as(l.errText()).isZero();
+    }
+    assertThat(Files.getLastModifiedTime(stamp)).as("not trained again").isEqualTo(at);
+    assertThat(Files.readString(stamp)).isEqualTo(retrained);
+  }
 }
