@@ -1,5 +1,6 @@
 package io.changeflux.redis;
 
+import io.changeflux.testkit.LogCapture;
 import static io.changeflux.redis.RedisPubSubTest.PATIENCE;
 import static io.changeflux.redis.RedisPubSubTest.subscribe;
 import static org.assertj.core.api.Assertions.assertThat;

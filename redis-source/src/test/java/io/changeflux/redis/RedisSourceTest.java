@@ -1,5 +1,6 @@
 package io.changeflux.redis;
 
+import io.changeflux.testkit.LogCapture;
 import io.changeflux.testkit.ChangeSourceTestKit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -1,5 +1,6 @@
 package io.changeflux.redis;
 
+import io.changeflux.testkit.LogCapture;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

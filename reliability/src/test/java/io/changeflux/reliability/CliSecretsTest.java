@@ -17,7 +17,7 @@ class CliSecretsTest {
 
   @org.junit.jupiter.api.BeforeAll
   static void capture() {
-    io.changeflux.redis.LogCapture.install();
+    io.changeflux.testkit.LogCapture.install();
   }
 
   record Run(int status, String out, String err) {}

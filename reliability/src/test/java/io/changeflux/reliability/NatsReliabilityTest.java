@@ -8,7 +8,7 @@ import io.changeflux.ChangeKind;
 import io.changeflux.ChangeSourceException;
 import io.changeflux.ChangeSources;
 import io.changeflux.nats.NatsServerProcess;
-import io.changeflux.redis.LogCapture;
+import io.changeflux.testkit.LogCapture;
 import io.nats.client.Connection;
 import io.nats.client.JetStream;
 import io.nats.client.Nats;

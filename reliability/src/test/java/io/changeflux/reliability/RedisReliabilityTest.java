@@ -7,7 +7,7 @@ import io.changeflux.ChangeEvent;
 import io.changeflux.ChangeKind;
 import io.changeflux.ChangeSourceException;
 import io.changeflux.ChangeSources;
-import io.changeflux.redis.LogCapture;
+import io.changeflux.testkit.LogCapture;
 import io.changeflux.redis.RedisServerProcess;
 import io.changeflux.redis.RedisTestClient;
 import io.lettuce.core.RedisClient;

@@ -2,7 +2,7 @@ package io.changeflux.reliability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.changeflux.redis.LogCapture;
+import io.changeflux.testkit.LogCapture;
 
 /** Scans exceptions (message, causes, suppressed) and captured logs for secrets. */
 final class Secrets {

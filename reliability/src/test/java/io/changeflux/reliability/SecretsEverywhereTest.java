@@ -12,7 +12,7 @@ import io.changeflux.OptionSpec;
 import io.changeflux.internal.UriSyntax;
 import io.changeflux.mem.InMemory;
 import io.changeflux.nats.NatsServerProcess;
-import io.changeflux.redis.LogCapture;
+import io.changeflux.testkit.LogCapture;
 import io.changeflux.redis.RedisServerProcess;
 import io.changeflux.samples.cli.Main;
 import io.changeflux.spi.ChangeSourceProvider;

@@ -1,5 +1,6 @@
 package io.changeflux.web;
 
+import io.changeflux.testkit.LogCapture;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;

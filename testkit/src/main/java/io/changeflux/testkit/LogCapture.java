@@ -1,4 +1,4 @@
-package io.changeflux.redis;
+package io.changeflux.testkit;
 
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
@@ -6,7 +6,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Tees System.err (where slf4j-simple writes every log line, Lettuce's included) into memory, so
+ * Tees System.err (where slf4j-simple writes every log line, a client library's included) into memory, so
  * tests can assert that no secret was ever logged. Installed once per JVM.
  */
 public final class LogCapture {
@@ -49,7 +49,11 @@ public final class LogCapture {
     installed = true;
   }
 
-  /** Everything logged since {@link #install()}. */
+  /**
+   * Everything logged since {@link #install()}.
+   *
+   * @return the captured text
+   */
   public static String text() {
     synchronized (CAPTURED) {
       return CAPTURED.toString(StandardCharsets.UTF_8);
