@@ -1,5 +1,7 @@
 package io.changeflux.reliability;
 
+import static io.changeflux.testkit.Shell.sh;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -27,12 +29,6 @@ class FsBadInputTest {
   static final Duration PATIENCE = Duration.ofSeconds(60);
 
   @TempDir Path tmp;
-
-  static void sh(Path dir, String script) throws Exception {
-    Process p = new ProcessBuilder("sh", "-c", script).directory(dir.toFile()).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor()).as(out).isZero();
-  }
 
   @Test
   void oddFileNamesAreReportedWithTheirRealPaths() throws Exception {

@@ -1,7 +1,6 @@
 package io.changeflux.poll.internal;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 /** File fixtures that Java's file API cannot make. */
@@ -9,14 +8,9 @@ public final class FsFixtures {
 
   private FsFixtures() {}
 
-  /** Runs a bash command in {@code dir}; fails on a non-zero exit. */
+  /** Runs a bash command in {@code dir}; fails on a non-zero exit (testkit's {@code Shell}). */
   public static void shell(Path dir, String command) throws IOException, InterruptedException {
-    Process p =
-        new ProcessBuilder("bash", "-c", command).directory(dir.toFile()).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (p.waitFor() != 0) {
-      throw new IOException("`" + command + "` failed: " + out);
-    }
+    io.changeflux.testkit.Shell.sh(dir, command);
   }
 
   /**

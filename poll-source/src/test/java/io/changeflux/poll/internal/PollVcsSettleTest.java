@@ -1,5 +1,7 @@
 package io.changeflux.poll.internal;
 
+import static io.changeflux.testkit.Shell.sh;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -9,7 +11,6 @@ import io.changeflux.ChangeKind;
 import io.changeflux.ChangeOps;
 import io.changeflux.ChangeSourceException;
 import io.changeflux.ChangeSources;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -319,15 +320,4 @@ class PollVcsSettleTest {
         .contains("settle", "settleMax");
   }
 
-  private static void sh(Path cwd, String script) throws Exception {
-    Process p =
-        new ProcessBuilder("bash", "-c", script)
-            .directory(cwd.toFile())
-            .redirectErrorStream(true)
-            .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-            .start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).as(script).isTrue();
-    assertThat(p.exitValue()).as("%s: %s", script, out).isZero();
-  }
 }
