@@ -3,7 +3,6 @@ package io.changeflux.internal;
 import io.changeflux.ChangeEvent;
 import io.changeflux.ChangeKind;
 import org.jspecify.annotations.Nullable;
-import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
 import reactor.core.Fuseable;
 import reactor.core.Scannable;
@@ -11,7 +10,6 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.FluxOperator;
 import reactor.core.publisher.Operators;
 import reactor.core.scheduler.Scheduler;
-import reactor.util.context.Context;
 
 /**
  * Dedup ({@link Deduper}, one per subscription) as a filter that hands each kept event downstream
@@ -54,36 +52,19 @@ public final class Deduplicator extends FluxOperator<ChangeEvent, ChangeEvent> {
     return super.scanUnsafe(key);
   }
 
-  static final class DedupSubscriber
-      implements Fuseable.ConditionalSubscriber<ChangeEvent>, Subscription, Scannable {
-    final CoreSubscriber<? super ChangeEvent> actual;
+  static final class DedupSubscriber extends PassThroughSubscriber<ChangeEvent>
+      implements Fuseable.ConditionalSubscriber<ChangeEvent>, Scannable {
     final Deduper deduper;
     /** Where the debounce below reads this dedup's clock reading of the event; null: none. */
     final EventClock.@Nullable Stamp stamp;
-
-    @SuppressWarnings("NullAway.Init") // set in onSubscribe, before downstream can request or cancel
-    Subscription s;
 
     boolean done;
 
     DedupSubscriber(
         CoreSubscriber<? super ChangeEvent> actual, Deduper deduper, EventClock.@Nullable Stamp stamp) {
-      this.actual = actual;
+      super(actual);
       this.deduper = deduper;
       this.stamp = stamp;
-    }
-
-    @Override
-    public Context currentContext() {
-      return actual.currentContext();
-    }
-
-    @Override
-    public void onSubscribe(Subscription s) {
-      if (Operators.validate(this.s, s)) {
-        this.s = s;
-        actual.onSubscribe(this);
-      }
     }
 
     @Override
@@ -142,16 +123,6 @@ public final class Deduplicator extends FluxOperator<ChangeEvent, ChangeEvent> {
       }
       done = true;
       actual.onComplete();
-    }
-
-    @Override
-    public void request(long n) {
-      s.request(n);
-    }
-
-    @Override
-    public void cancel() {
-      s.cancel();
     }
 
     @Override
