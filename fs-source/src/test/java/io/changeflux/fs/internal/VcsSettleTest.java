@@ -79,22 +79,7 @@ class VcsSettleTest {
    * checkout of a .txt file runs a smudge filter that sleeps 80 ms, under index.lock.
    */
   private void twoBranches() throws Exception {
-    StringBuilder s =
-        new StringBuilder(
-            "git init -q -b main && git config user.email t@example.invalid && git config user.name t"
-                + " && git config filter.slow.smudge 'sleep 0.08; cat' && git config filter.slow.clean cat"
-                + " && mkdir -p .git/info && echo '*.txt filter=slow' > .git/info/attributes"
-                + " && echo one > common.txt && mkdir a");
-    for (int i = 1; i <= 12; i++) {
-      s.append(" && echo a").append(i).append(" > a/").append(i).append(".txt");
-    }
-    s.append(" && git add -A && git commit -q -m main && git checkout -q -b b && git rm -q -r a")
-        .append(" && echo two > common.txt && mkdir b");
-    for (int i = 1; i <= 12; i++) {
-      s.append(" && echo b").append(i).append(" > b/").append(i).append(".txt");
-    }
-    s.append(" && git add -A && git commit -q -m b && git checkout -q main");
-    FsFileTest.sh(dir, s.toString());
+    io.changeflux.testkit.GitRepos.twoBranches(dir, "sleep 0.08; cat", "*.txt");
   }
 
   @Test

@@ -191,23 +191,7 @@ class PollVcsSettleTest {
   private void twoBranches() throws Exception {
     Path smudge = ctl.resolve("smudge.sh");
     Files.writeString(smudge, blocker() + "\nexec cat\n");
-    StringBuilder s =
-        new StringBuilder(
-            "git init -q -b main && git config user.email t@example.invalid && git config user.name t"
-                + " && git config filter.block.smudge \"sh '" + smudge + "'\""
-                + " && git config filter.block.clean cat"
-                + " && mkdir -p .git/info && echo 'common.txt filter=block' > .git/info/attributes"
-                + " && echo one > common.txt && mkdir a");
-    for (int i = 1; i <= 12; i++) {
-      s.append(" && echo a").append(i).append(" > a/").append(i).append(".txt");
-    }
-    s.append(" && git add -A && git commit -q -m main && git checkout -q -b b && git rm -q -r a")
-        .append(" && echo two > common.txt && mkdir b");
-    for (int i = 1; i <= 12; i++) {
-      s.append(" && echo b").append(i).append(" > b/").append(i).append(".txt");
-    }
-    s.append(" && git add -A && git commit -q -m b && git checkout -q main");
-    sh(dir, s.toString());
+    io.changeflux.testkit.GitRepos.twoBranches(dir, "sh '" + smudge + "'", "common.txt");
   }
 
   @Test
