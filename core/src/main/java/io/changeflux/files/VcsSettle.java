@@ -32,8 +32,9 @@ import org.slf4j.LoggerFactory;
  * {@code rebase-merge/} or {@code rebase-apply/} directory, or {@code sequencer/} (a
  * multi-commit cherry-pick or revert), unless the operation stopped for the user: {@code
  * REBASE_HEAD}, {@code rebase-merge/stopped-sha}, {@code rebase-merge/amend}, {@code
- * CHERRY_PICK_HEAD} or {@code REVERT_HEAD} for 1 s (git writes {@code
- * CHERRY_PICK_HEAD} for a moment during each pick). {@code MERGE_HEAD} alone is a merge waiting for the
+ * CHERRY_PICK_HEAD} or {@code REVERT_HEAD} exists and the newest of them was written 1 s ago or
+ * more (git writes {@code CHERRY_PICK_HEAD} for a moment during each pick; it is judged by its own
+ * time, so a gate that first looks in the middle of a pick still holds). {@code MERGE_HEAD} alone is a merge waiting for the
  * user to resolve conflicts, not an operation in progress. Mercurial: {@code .hg/wlock}.
  *
  * <p>The markers are looked at on every event that arrives while nothing is held (one {@code
@@ -86,7 +87,6 @@ public final class VcsSettle implements Consumer<ChangeEvent> {
   private State state = State.IDLE;
   private long holdStart;
   private long lastSeen;
-  private long stoppedSince;
   private boolean collapsed;
 
   /**
@@ -269,18 +269,7 @@ public final class VcsSettle implements Consumer<ChangeEvent> {
    * notes when it was last seen. Under the lock.
    */
   private boolean busy(Markers m, long now) {
-    int st = m.state();
-    boolean busy = st == Markers.RUNNING;
-    if (st == Markers.STOPPED) {
-      // git writes CHERRY_PICK_HEAD for a moment during every pick of a rebase: stopped for
-      // the user only when it stays
-      if (stoppedSince == 0) {
-        stoppedSince = now;
-      }
-      busy = now - stoppedSince < STOPPED_GRACE.toNanos();
-    } else {
-      stoppedSince = 0;
-    }
+    boolean busy = m.state() == Markers.RUNNING; // a stop for the user is RUNNING for its first STOPPED_GRACE
     if (busy) {
       lastSeen = now;
     }
@@ -442,10 +431,16 @@ public final class VcsSettle implements Consumer<ChangeEvent> {
       }
       for (File s : sequences) {
         if (s.exists()) {
+          // git writes CHERRY_PICK_HEAD (and REBASE_HEAD) for a moment during every pick of a
+          // rebase: a stop for the user only once the newest such marker is STOPPED_GRACE old.
+          // By its own time, not by when this gate first saw it: a gate that first looks while a
+          // pick is under way (an event processed late) must not take that pick for a stop.
+          long newest = 0;
           for (File p : stopped) {
-            if (p.exists()) {
-              return STOPPED;
-            }
+            newest = Math.max(newest, p.lastModified()); // 0 when it does not exist
+          }
+          if (newest != 0 && System.currentTimeMillis() - newest >= STOPPED_GRACE.toMillis()) {
+            return STOPPED;
           }
           return RUNNING;
         }

@@ -51,6 +51,27 @@ class VcsSettleMarkersTest {
     assertThat(hg.inProgress()).isTrue();
   }
 
+  /**
+   * A rebase's pick writes CHERRY_PICK_HEAD for a moment: a gate that first looks then (its event
+   * processed late) must see an operation running, not one stopped for the user; the same marker
+   * left for longer than the grace is a stop, whoever looked when.
+   */
+  @Test
+  void aFreshStopMarkerIsAPickUnderWayAndAnOldOneAStopForTheUser() throws Exception {
+    Files.createDirectories(dir.resolve(".git/rebase-merge"));
+    VcsSettle.Markers m = VcsSettle.Markers.find(dir);
+    assertThat(m.state()).as("rebase-merge alone").isEqualTo(VcsSettle.Markers.RUNNING);
+    Path pick = Files.writeString(dir.resolve(".git/CHERRY_PICK_HEAD"), "0123\n");
+    assertThat(m.state()).as("a pick just written").isEqualTo(VcsSettle.Markers.RUNNING);
+    assertThat(m.inProgress()).isTrue();
+    Files.setLastModifiedTime(
+        pick, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - VcsSettle.STOPPED_GRACE.toMillis() - 500));
+    assertThat(m.state()).as("the marker stayed").isEqualTo(VcsSettle.Markers.STOPPED);
+    assertThat(m.inProgress()).isFalse();
+    Files.writeString(dir.resolve(".git/REBASE_HEAD"), "4567\n");
+    assertThat(m.state()).as("a newer marker written since").isEqualTo(VcsSettle.Markers.RUNNING);
+  }
+
   /** One reading of a {@code .git} file for both users: the gate's markers and the ignore rules. */
   @Test
   void aLinkedWorktreesGitDirAndExcludeFileAreTheMainRepositorys() throws Exception {
