@@ -182,7 +182,10 @@ final class FileTable {
   final class SortedCursor {
     private final Map<String, List<String>> children = new java.util.HashMap<>();
     private final java.util.ArrayDeque<Frame> stack = new java.util.ArrayDeque<>();
+    private static final int UNKNOWN = -2;
     private @Nullable Dir dir;
+    private @Nullable String current;
+    private int from;
     private int index = -1;
 
     SortedCursor() {
@@ -226,9 +229,10 @@ final class FileTable {
         String sub = f.ci < f.subs.length ? f.subs[f.ci] : null;
         if (file != null && (sub == null || compareFileToDir(file, sub) < 0)) {
           f.fi++;
-          Dir d = java.util.Objects.requireNonNull(f.dir);
-          dir = d;
-          index = d.find(file, f.from);
+          dir = java.util.Objects.requireNonNull(f.dir);
+          current = file;
+          from = f.from;
+          index = UNKNOWN; // looked up only if sameStat asks (sortedKeys never does)
           return file;
         }
         if (sub == null) {
@@ -239,6 +243,7 @@ final class FileTable {
         }
       }
       dir = null;
+      current = null;
       index = -1;
       return null;
     }
@@ -246,38 +251,38 @@ final class FileTable {
     /** {@link FileTable#sameStat(String, long, long, String)} for the current entry. */
     boolean sameStat(long size, long mtimeNanos, @Nullable String fileKeyText) {
       Dir d = dir;
-      return d != null && index >= 0 && FileTable.sameStat(d, index, size, mtimeNanos, fileKeyText);
+      String key = current;
+      if (d == null || key == null) {
+        return false;
+      }
+      if (index == UNKNOWN) {
+        index = d.find(key, from);
+      }
+      return index >= 0 && FileTable.sameStat(d, index, size, mtimeNanos, fileKeyText);
     }
 
-    /** {@code a} against {@code d + "/"}: a key directly in a directory against a subdirectory. */
+    /** A key directly in a directory against a subdirectory {@code d}, which sorts as {@code d/}. */
     private static int compareFileToDir(String a, String d) {
-      int n = Math.min(a.length(), d.length());
-      for (int i = 0; i < n; i++) {
-        int c = a.charAt(i) - d.charAt(i);
-        if (c != 0) {
-          return c;
-        }
-      }
-      if (a.length() <= d.length()) {
-        return -1; // a is d or a prefix of it: shorter than d + "/"
-      }
-      int c = a.charAt(d.length()) - '/';
-      return c != 0 ? c : 1;
+      return compareSlashed(a, false, d);
     }
 
-    /** {@code x + "/"} against {@code y + "/"}: sibling directories. */
+    /** Sibling directories, each sorting as {@code x/}. */
     private static int compareDirs(String x, String y) {
-      int n = Math.min(x.length(), y.length());
-      for (int i = 0; i < n; i++) {
-        int c = x.charAt(i) - y.charAt(i);
-        if (c != 0) {
-          return c;
+      return compareSlashed(x, true, y);
+    }
+
+    /** {@code a} (with a '/' after it when {@code slashA}) against {@code b + "/"}, as String#compareTo. */
+    private static int compareSlashed(String a, boolean slashA, String b) {
+      int la = a.length() + (slashA ? 1 : 0);
+      int lb = b.length() + 1;
+      for (int i = 0, n = Math.min(la, lb); i < n; i++) {
+        char ca = i < a.length() ? a.charAt(i) : '/';
+        char cb = i < b.length() ? b.charAt(i) : '/';
+        if (ca != cb) {
+          return ca - cb;
         }
       }
-      if (x.length() == y.length()) {
-        return 0;
-      }
-      return x.length() < y.length() ? '/' - y.charAt(n) : x.charAt(n) - '/';
+      return la - lb;
     }
   }
 
