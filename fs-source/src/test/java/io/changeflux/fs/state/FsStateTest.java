@@ -7,10 +7,7 @@ import io.changeflux.ChangeEvent;
 import io.changeflux.ChangeKind;
 import io.changeflux.ChangeSourceException;
 import io.changeflux.ChangeSources;
-import java.io.ByteArrayOutputStream;
-import java.io.OutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import io.changeflux.testkit.LogCapture;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,40 +33,16 @@ import reactor.test.StepVerifier;
 class FsStateTest {
 
   static final Duration PATIENCE = Duration.ofSeconds(30);
-  static final ByteArrayOutputStream LOG = new ByteArrayOutputStream();
 
   @TempDir Path tmp;
 
   @BeforeAll
   static void captureLog() {
-    PrintStream original = System.err;
-    System.setErr(
-        new PrintStream(
-            new OutputStream() {
-              @Override
-              public void write(int b) {
-                original.write(b);
-                synchronized (LOG) {
-                  LOG.write(b);
-                }
-              }
-
-              @Override
-              public void write(byte[] b, int off, int len) {
-                original.write(b, off, len);
-                synchronized (LOG) {
-                  LOG.write(b, off, len);
-                }
-              }
-            },
-            true,
-            StandardCharsets.UTF_8));
+    LogCapture.install();
   }
 
   static String log() {
-    synchronized (LOG) {
-      return LOG.toString(StandardCharsets.UTF_8);
-    }
+    return LogCapture.text();
   }
 
   static String uri(String scheme, Path root, Path state, String extra) {
