@@ -32,6 +32,7 @@ class DirectoryWatcherOverflowTest {
     List<Exception> exceptions = new CopyOnWriteArrayList<>();
     AtomicInteger seen = new AtomicInteger();
     java.util.concurrent.atomic.AtomicBoolean armed = new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.CountDownLatch burstWritten = new java.util.concurrent.CountDownLatch(1);
     DirectoryWatcher w =
         DirectoryWatcher.builder()
             .path(dir)
@@ -42,9 +43,11 @@ class DirectoryWatcherOverflowTest {
                   public void onEvent(DirectoryChangeEvent e) throws java.io.IOException {
                     types.add(e.eventType());
                     paths.add(e.path());
-                    if (armed.get() && seen.incrementAndGet() < 3) {
+                    if (armed.get() && seen.incrementAndGet() == 1) {
+                      // A stalled listener until the burst is written, however slowly the
+                      // machine writes it: the JDK's key holds 512 events, the burst is 3,000.
                       try {
-                        Thread.sleep(500); // a slow listener: the JDK's key holds 512 events
+                        burstWritten.await(60, java.util.concurrent.TimeUnit.SECONDS);
                       } catch (InterruptedException ie) {
                         Thread.currentThread().interrupt();
                       }
@@ -67,6 +70,7 @@ class DirectoryWatcherOverflowTest {
       for (int i = 0; i < 3_000; i++) {
         Files.write(dir.resolve("f" + i), new byte[] {1});
       }
+      burstWritten.countDown();
       await().atMost(Duration.ofSeconds(30)).until(() -> !exceptions.isEmpty());
       assertThat(exceptions).anyMatch(e -> e instanceof NullPointerException);
       assertThat(types).doesNotContain(DirectoryChangeEvent.EventType.OVERFLOW);
