@@ -35,8 +35,11 @@ import reactor.util.context.Context;
  *
  * <p>One timer runs per open batch: it fires at the earliest possible deadline and, if events
  * arrived meanwhile, re-arms itself for the remaining quiet time, so an event costs a map update
- * and a clock read, never a timer. The clock read is dedup's when a dedup on the same scheduler is
- * above and hands the event down synchronously ({@link EventClock}).
+ * and a clock reading, never a timer. On Reactor's schedulers the reading is coarse ({@link
+ * CoarseClock}: at most a tick old while the ticker keeps time), and the deadlines allow one tick
+ * ({@link CoarseClock#TICK_NANOS}) more, so that a batch does not close before its quiet time or
+ * max-wait is over: it may close up to a tick late. Other schedulers (virtual time) are read
+ * exactly, with no slack.
  */
 public final class Debouncer extends FluxOperator<ChangeEvent, List<ChangeEvent>> {
 
@@ -121,10 +124,10 @@ public final class Debouncer extends FluxOperator<ChangeEvent, List<ChangeEvent>
     final int maxKeys;
     final Scheduler scheduler;
     final Scheduler.Worker worker;
-    /** Where a dedup above leaves its clock reading of the event it hands down ({@link EventClock}). */
-    final EventClock.Slot clockSlot;
-    /** Downstream's context with {@link #clockSlot}, given upstream. */
-    final Context context;
+    /** This subscription's clock readings. */
+    final CoarseClock.Reader clock;
+    /** What a deadline allows beyond quiet and max-wait for a coarse reading's age. */
+    final long slack;
 
     @SuppressWarnings("NullAway.Init") // set in onSubscribe, before downstream can request or cancel
     Subscription s;
@@ -156,13 +159,13 @@ public final class Debouncer extends FluxOperator<ChangeEvent, List<ChangeEvent>
       this.scheduler = parent.scheduler;
       this.worker = scheduler.createWorker();
       this.batch = new PendingMap(parent.keyAckBudget, parent.ackBudget);
-      this.clockSlot = new EventClock.Slot(scheduler);
-      this.context = actual.currentContext().put(EventClock.KEY, clockSlot);
+      this.clock = CoarseClock.reader(scheduler);
+      this.slack = CoarseClock.coarse(scheduler) ? CoarseClock.TICK_NANOS : 0;
     }
 
     @Override
     public Context currentContext() {
-      return context;
+      return actual.currentContext();
     }
 
     /** Keys held in the batch (open, or closed and waiting for demand), for {@link PendingKeys}. */
@@ -183,7 +186,7 @@ public final class Debouncer extends FluxOperator<ChangeEvent, List<ChangeEvent>
 
     @Override
     public void onNext(ChangeEvent e) {
-      long now = clockSlot.now(e); // dedup's reading, when dedup is above and stamped e
+      long now = clock.now();
       boolean ready;
       int more;
       synchronized (this) {
@@ -267,7 +270,7 @@ public final class Debouncer extends FluxOperator<ChangeEvent, List<ChangeEvent>
           return;
         }
         long now = scheduler.now(TimeUnit.NANOSECONDS);
-        long deadline = Math.min(lastAt + quiet, openedAt + maxWait);
+        long deadline = Math.min(lastAt + quiet, openedAt + maxWait) + slack;
         if (now - deadline < 0) {
           arm(gen, deadline - now);
           return;

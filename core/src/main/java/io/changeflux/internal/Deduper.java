@@ -10,7 +10,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import reactor.core.scheduler.Scheduler;
 
@@ -26,7 +25,7 @@ public final class Deduper {
 
   private final long window;
   private final int maxKeys;
-  private final Scheduler clock;
+  private final CoarseClock.Reader clock;
   private final HashMap<String, Seen> byKey;
   private final LinkedHashMap<String, Long> byId;
 
@@ -34,7 +33,7 @@ public final class Deduper {
   public Deduper(long windowNanos, int maxKeys, Scheduler clock) {
     this.window = windowNanos;
     this.maxKeys = maxKeys;
-    this.clock = clock;
+    this.clock = CoarseClock.reader(clock);
     // a plain hash map: a hit updates its entry in place, without allocating or relinking;
     // past the bound, a sweep drops expired entries, then any others (a forgotten key's next
     // event simply passes)
@@ -56,11 +55,6 @@ public final class Deduper {
     return now - time >= window;
   }
 
-  /** The clock reading the last {@link #keep} of a non-OVERFLOW event used. */
-  long time() {
-    return now;
-  }
-
   /** Distinct keys and ids remembered now (for tests of the bound). */
   public int size() {
     return byKey.size() + byId.size();
@@ -71,7 +65,7 @@ public final class Deduper {
     if (e.kind() == ChangeKind.OVERFLOW) {
       return true;
     }
-    now = clock.now(TimeUnit.NANOSECONDS);
+    now = clock.now(); // coarse on Reactor's schedulers: CoarseClock
     Map<String, String> headers = e.headers();
     String id = headers.isEmpty() ? null : headers.get("id");
     if (id == null && !headers.isEmpty()) {

@@ -1,7 +1,6 @@
 package io.changeflux.internal;
 
 import io.changeflux.ChangeEvent;
-import io.changeflux.ChangeKind;
 import org.jspecify.annotations.Nullable;
 import reactor.core.CoreSubscriber;
 import reactor.core.Fuseable;
@@ -12,10 +11,9 @@ import reactor.core.publisher.Operators;
 import reactor.core.scheduler.Scheduler;
 
 /**
- * Dedup ({@link Deduper}, one per subscription) as a filter that hands each kept event downstream
- * stamped with the clock reading dedup made for it ({@link EventClock}), so that a debounce further
- * down the same call stack does not read the clock again. Dropped events are acknowledged and not
- * counted against downstream's demand (a conditional subscriber, as {@code Flux.filter}).
+ * Dedup ({@link Deduper}, one per subscription) as a filter: dropped events are acknowledged and
+ * not counted against downstream's demand (a conditional subscriber, as {@code Flux.filter}). Its
+ * clock is read coarsely on Reactor's schedulers ({@link CoarseClock}).
  */
 public final class Deduplicator extends FluxOperator<ChangeEvent, ChangeEvent> {
 
@@ -38,9 +36,7 @@ public final class Deduplicator extends FluxOperator<ChangeEvent, ChangeEvent> {
 
   @Override
   public void subscribe(CoreSubscriber<? super ChangeEvent> actual) {
-    EventClock.Slot slot = EventClock.slot(actual.currentContext());
-    EventClock.Stamp stamp = slot == null ? null : slot.take(scheduler);
-    source.subscribe(new DedupSubscriber(actual, new Deduper(windowNanos, maxKeys, scheduler), stamp));
+    source.subscribe(new DedupSubscriber(actual, new Deduper(windowNanos, maxKeys, scheduler)));
   }
 
   @Override
@@ -55,16 +51,12 @@ public final class Deduplicator extends FluxOperator<ChangeEvent, ChangeEvent> {
   static final class DedupSubscriber extends PassThroughSubscriber<ChangeEvent>
       implements Fuseable.ConditionalSubscriber<ChangeEvent>, Scannable {
     final Deduper deduper;
-    /** Where the debounce below reads this dedup's clock reading of the event; null: none. */
-    final EventClock.@Nullable Stamp stamp;
 
     boolean done;
 
-    DedupSubscriber(
-        CoreSubscriber<? super ChangeEvent> actual, Deduper deduper, EventClock.@Nullable Stamp stamp) {
+    DedupSubscriber(CoreSubscriber<? super ChangeEvent> actual, Deduper deduper) {
       super(actual);
       this.deduper = deduper;
-      this.stamp = stamp;
     }
 
     @Override
@@ -92,17 +84,7 @@ public final class Deduplicator extends FluxOperator<ChangeEvent, ChangeEvent> {
         Acks.ack(e);
         return false;
       }
-      EventClock.Stamp st = stamp;
-      if (st == null || e.kind() == ChangeKind.OVERFLOW) {
-        actual.onNext(e); // (dedup read no clock for an OVERFLOW)
-        return true;
-      }
-      st.begin(e, deduper.time());
-      try {
-        actual.onNext(e);
-      } finally {
-        st.end();
-      }
+      actual.onNext(e);
       return true;
     }
 
