@@ -1,12 +1,14 @@
 package io.changeflux.fs.internal;
 
 import io.changeflux.files.FileState;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
@@ -68,6 +70,26 @@ final class FileTable {
   /** Records an entry as a walk reads it (replacing any entry of the key). */
   void add(String key, BasicFileAttributes attrs) {
     int s = key.lastIndexOf('/');
+    Dir d = walkDir(key, s);
+    int before = d.n;
+    d.set(key, s + 1, attrs.size(), attrs.lastModifiedTime().to(TimeUnit.NANOSECONDS), attrs.fileKey());
+    size += d.n - before;
+  }
+
+  /**
+   * Records an entry as a walk reads it (replacing any entry of the key), its file key given as
+   * device and inode number (a {@link PackedKey}: what the JDK's key of that file would be).
+   */
+  void add(String key, long size, long mtimeNanos, long dev, long ino) {
+    int s = key.lastIndexOf('/');
+    Dir d = walkDir(key, s);
+    int before = d.n;
+    d.setPacked(key, s + 1, size, mtimeNanos, dev, ino);
+    this.size += d.n - before;
+  }
+
+  /** The directory of {@code key} (its last '/' at {@code s}), made when new; the last one is reused. */
+  private Dir walkDir(String key, int s) {
     Dir d = lastDir;
     String last = lastDirKey;
     if (d == null || last.length() != Math.max(s, 0) || !key.startsWith(last)) {
@@ -76,9 +98,7 @@ final class FileTable {
       lastDir = d;
       lastDirKey = last;
     }
-    int before = d.n;
-    d.set(key, s + 1, attrs.size(), attrs.lastModifiedTime().to(TimeUnit.NANOSECONDS), attrs.fileKey());
-    size += d.n - before;
+    return d;
   }
 
   /** Records an entry; returns its previous state, or null when it is new. */
@@ -143,10 +163,9 @@ final class FileTable {
     for (String g : gone) {
       Dir d = dirs.remove(g);
       if (d != null) {
-        String prefix = g + "/";
-        for (int i = 0; i < d.n; i++) {
-          String k = prefix + d.name(i);
-          removed.add(Map.entry(k, d.state(root, k, i)));
+        String[] keys = d.entryKeys(g + "/");
+        for (int i = 0; i < keys.length; i++) {
+          removed.add(Map.entry(keys[i], d.state(root, keys[i], i)));
         }
         size -= d.n;
       }
@@ -208,11 +227,7 @@ final class FileTable {
       if (d == null) {
         files = new String[0];
       } else {
-        String prefix = dk.isEmpty() ? "" : dk + "/";
-        files = new String[d.n];
-        for (int i = 0; i < d.n; i++) {
-          files[i] = prefix + d.name(i);
-        }
+        files = d.entryKeys(dk.isEmpty() ? "" : dk + "/");
         Arrays.sort(files);
       }
       List<String> sub = children.get(dk);
@@ -308,10 +323,9 @@ final class FileTable {
     TreeMap<String, FileState> out = new TreeMap<>();
     for (Map.Entry<String, Dir> e : dirs.entrySet()) {
       Dir d = e.getValue();
-      String prefix = e.getKey().isEmpty() ? "" : e.getKey() + "/";
-      for (int i = 0; i < d.n; i++) {
-        String k = prefix + d.name(i);
-        out.put(k, d.state(root, k, i));
+      String[] keys = d.entryKeys(e.getKey().isEmpty() ? "" : e.getKey() + "/");
+      for (int i = 0; i < keys.length; i++) {
+        out.put(keys[i], d.state(root, keys[i], i));
       }
     }
     return out;
@@ -331,13 +345,13 @@ final class FileTable {
     }
     int i = a.find(key, s + 1);
     int j = b.find(key, s + 1);
-    if (i < 0 || j < 0 || a.size[i] != b.size[j] || a.mtime[i] != b.mtime[j]) {
+    if (i < 0 || j < 0 || a.size(i) != b.size(j) || a.mtime(i) != b.mtime(j)) {
       return false;
     }
     Object ka = a.keys == null ? null : a.keys[i];
     Object kb = b.keys == null ? null : b.keys[j];
     if (ka == null && kb == null) {
-      return a.dev(i) == b.dev(j) && a.ino[i] == b.ino[j];
+      return a.dev(i) == b.dev(j) && a.ino(i) == b.ino(j);
     }
     Object fa = a.fileKey(i);
     Object fb = b.fileKey(j);
@@ -360,7 +374,7 @@ final class FileTable {
   }
 
   private static boolean sameStat(Dir d, int i, long size, long mtimeNanos, @Nullable String fileKeyText) {
-    if (d.size[i] != size || d.mtime[i] != mtimeNanos) {
+    if (d.size(i) != size || d.mtime(i) != mtimeNanos) {
       return false;
     }
     if (fileKeyText == null) {
@@ -368,13 +382,28 @@ final class FileTable {
     }
     if (d.keys == null || d.keys[i] == null) {
       // packed: compare the recorded "(dev=HEX,ino=DEC)" with the numbers, building no text
-      Boolean same = PackedKey.sameAs(fileKeyText, d.dev(i), d.ino[i]);
+      Boolean same = PackedKey.sameAs(fileKeyText, d.dev(i), d.ino(i));
       if (same != null) {
         return same;
       }
     }
     Object k = d.fileKey(i);
     return k == null || fileKeyText.equals(k.toString());
+  }
+
+  /**
+   * How directory {@code dirKey} is packed, for tests: {@code latin1} or {@code chars} (its names),
+   * {@code narrow} or {@code wide} (two or three longs an entry), {@code linear} or {@code table}
+   * (names in order, or offsets and a name table); null when it has no entry.
+   */
+  @Nullable String layout(String dirKey) {
+    Dir d = dirs.get(dirKey);
+    if (d == null) {
+      return null;
+    }
+    return (d.latin != null ? "latin1" : "chars")
+        + (d.wideData ? " wide" : " narrow")
+        + (d.table != null ? " table" : " linear");
   }
 
   /** Drops the spare room of every directory's arrays (after a walk filled them). */
@@ -387,48 +416,181 @@ final class FileTable {
   /** Marks a {@code null} file key among packed ones. */
   private static final Object NO_FILE_KEY = new Object();
 
-  /** One directory's entries. */
+  /**
+   * One directory's entries. Up to {@link #LINEAR_MAX} entries, the names lie in the pool one after
+   * another in index order (a lookup reads them in turn, a removal closes the gap and shifts the
+   * later entries down) and there is no per-entry offset; above, {@code off} holds each name's
+   * offset and an open-addressing table maps names to indexes (a removal swaps the last entry in
+   * and leaves the name's chars as garbage until a compaction). The pool is Latin-1 bytes while
+   * every name is Latin-1, chars otherwise.
+   */
   private static final class Dir {
     /** Entries at a linear search at most; above, the name table. */
     private static final int LINEAR_MAX = 16;
 
+    private static final long U32 = 0xFFFF_FFFFL;
+
     int n;
-    /** The names, each followed by '/', in no order; {@code garbage} chars are removed ones. */
-    char[] pool = new char[16];
+    /** The names, each followed by '/', as Latin-1 bytes while every name is Latin-1; else null. */
+    byte @Nullable [] latin = new byte[16];
+    /** The names as chars when some name is not Latin-1 (then {@code latin} is null). */
+    char @Nullable [] wide;
+    /** Pool chars in use, garbage included. */
     int used;
+    /** Chars of removed names still in the pool (table mode only). */
     int garbage;
-    int[] off = new int[2];
-    long[] size = new long[2];
-    long[] mtime = new long[2];
-    long[] ino = new long[2];
+    /**
+     * The entries' times, sizes and inode numbers: narrow, two longs an entry (the time, then size
+     * {@code << 32 |} inode, both below 2^32), or, once one entry does not fit, wide: three (time,
+     * size, inode).
+     */
+    long[] data = new long[4];
+    boolean wideData;
     /** Every packed entry's device, unless {@code devs} is set. */
     long dev;
     boolean hasDev;
     long @Nullable [] devs;
     /** Where an entry's file key is not packed: the key itself ({@link #NO_FILE_KEY} for none). */
     Object @Nullable [] keys;
+    /** Each name's offset in the pool; null while {@code n <= LINEAR_MAX} (names in index order). */
+    int @Nullable [] off;
     /** Open addressing, linear probing: index + 1, 0 for empty; null while {@code n <= LINEAR_MAX}. */
     int @Nullable [] table;
 
-    String name(int i) {
-      int o = off[i];
-      int e = o;
-      while (pool[e] != '/') {
-        e++;
-      }
-      return new String(pool, o, e - o);
+    private int stride() {
+      return wideData ? 3 : 2;
     }
 
-    /** Whether entry {@code i}'s name is {@code key} from {@code from} on. */
-    private boolean is(int i, String key, int from) {
-      int o = off[i];
+    /** How many entries the arrays have room for (the length of {@code off}, {@code devs}, {@code keys}). */
+    private int capacity() {
+      return data.length / stride();
+    }
+
+    long mtime(int i) {
+      return data[i * stride()];
+    }
+
+    long size(int i) {
+      return wideData ? data[3 * i + 1] : data[2 * i + 1] >>> 32;
+    }
+
+    long ino(int i) {
+      return wideData ? data[3 * i + 2] : data[2 * i + 1] & U32;
+    }
+
+    private void setStat(int i, long sz, long mt, long in) {
+      if (!wideData && ((sz & ~U32) != 0 || (in & ~U32) != 0)) {
+        widen();
+      }
+      long[] d = data;
+      if (wideData) {
+        d[3 * i] = mt;
+        d[3 * i + 1] = sz;
+        d[3 * i + 2] = in;
+      } else {
+        d[2 * i] = mt;
+        d[2 * i + 1] = sz << 32 | in;
+      }
+    }
+
+    private void widen() {
+      long[] d = data;
+      long[] w = new long[d.length / 2 * 3];
+      for (int i = 0; i < n; i++) {
+        w[3 * i] = d[2 * i];
+        w[3 * i + 1] = d[2 * i + 1] >>> 32;
+        w[3 * i + 2] = d[2 * i + 1] & U32;
+      }
+      data = w;
+      wideData = true;
+    }
+
+    /** The pool's char at {@code p}. */
+    private char at(int p) {
+      byte[] l = latin;
+      return l != null ? (char) (l[p] & 0xFF) : Objects.requireNonNull(wide)[p];
+    }
+
+    private int poolLength() {
+      byte[] l = latin;
+      return l != null ? l.length : Objects.requireNonNull(wide).length;
+    }
+
+    /** Where the name starting at {@code p} ends (its '/'). */
+    private int end(int p) {
+      byte[] l = latin;
+      if (l != null) {
+        while (l[p] != '/') {
+          p++;
+        }
+      } else {
+        char[] w = Objects.requireNonNull(wide);
+        while (w[p] != '/') {
+          p++;
+        }
+      }
+      return p;
+    }
+
+    /** Where entry {@code i}'s name starts. */
+    private int start(int i) {
+      int[] o = off;
+      if (o != null) {
+        return o[i];
+      }
+      int p = 0;
+      for (int k = 0; k < i; k++) {
+        p = end(p) + 1;
+      }
+      return p;
+    }
+
+    private String text(int p, int e) {
+      byte[] l = latin;
+      return l != null
+          ? new String(l, p, e - p, StandardCharsets.ISO_8859_1)
+          : new String(Objects.requireNonNull(wide), p, e - p);
+    }
+
+    /** Every entry's key ({@code prefix} + name), by index. */
+    String[] entryKeys(String prefix) {
+      String[] out = new String[n];
+      int[] o = off;
+      int p = 0;
+      for (int i = 0; i < n; i++) {
+        int s = o != null ? o[i] : p;
+        int e = end(s);
+        out[i] = prefix.concat(text(s, e));
+        p = e + 1;
+      }
+      return out;
+    }
+
+    /** Whether the name at pool position {@code p} is {@code key} from {@code from} on. */
+    private boolean is(int p, String key, int from) {
       int len = key.length() - from;
-      if (o + len >= used || pool[o + len] != '/') {
+      if (p + len >= used) {
         return false;
       }
-      for (int c = 0; c < len; c++) {
-        if (pool[o + c] != key.charAt(from + c)) {
+      byte[] l = latin;
+      if (l != null) {
+        if (l[p + len] != '/') {
           return false;
+        }
+        for (int c = 0; c < len; c++) {
+          if ((l[p + c] & 0xFF) != key.charAt(from + c)) {
+            return false;
+          }
+        }
+      } else {
+        char[] w = Objects.requireNonNull(wide);
+        if (w[p + len] != '/') {
+          return false;
+        }
+        for (int c = 0; c < len; c++) {
+          if (w[p + c] != key.charAt(from + c)) {
+            return false;
+          }
         }
       }
       return true;
@@ -442,10 +604,11 @@ final class FileTable {
       return mix(h);
     }
 
-    private int hashAt(int i) {
+    /** The hash of the name at pool position {@code p} (as {@link #hash} of it). */
+    private int hashAt(int p) {
       int h = 0;
-      for (int c = off[i]; pool[c] != '/'; c++) {
-        h = 31 * h + pool[c];
+      for (char c; (c = at(p)) != '/'; p++) {
+        h = 31 * h + c;
       }
       return mix(h);
     }
@@ -458,96 +621,180 @@ final class FileTable {
     int find(String key, int from) {
       int[] t = table;
       if (t == null) {
+        int p = 0;
         for (int i = 0; i < n; i++) {
-          if (is(i, key, from)) {
+          if (is(p, key, from)) {
             return i;
           }
+          p = end(p) + 1;
         }
         return -1;
       }
+      int[] o = Objects.requireNonNull(off);
       int mask = t.length - 1;
       for (int s = hash(key, from) & mask; ; s = (s + 1) & mask) {
         int v = t[s];
         if (v == 0) {
           return -1;
         }
-        if (is(v - 1, key, from)) {
+        if (is(o[v - 1], key, from)) {
           return v - 1;
         }
       }
     }
 
     void set(String key, int from, long sz, long mt, @Nullable Object fileKey) {
-      int i = find(key, from);
-      if (i < 0) {
-        i = append(key, from);
+      long[] di = fileKey == null ? null : PackedKey.parse(fileKey);
+      int i = indexFor(key, from);
+      if (di == null) {
+        Object[] k = keys;
+        if (k == null) {
+          k = new Object[capacity()];
+          keys = k;
+        }
+        k[i] = fileKey == null ? NO_FILE_KEY : fileKey;
+        setStat(i, sz, mt, 0);
+      } else {
+        packed(i, di[0]);
+        setStat(i, sz, mt, di[1]);
       }
-      size[i] = sz;
-      mtime[i] = mt;
-      setKey(i, fileKey);
+    }
+
+    void setPacked(String key, int from, long sz, long mt, long dv, long in) {
+      int i = indexFor(key, from);
+      packed(i, dv);
+      setStat(i, sz, mt, in);
+    }
+
+    private int indexFor(String key, int from) {
+      int i = find(key, from);
+      return i < 0 ? append(key, from) : i;
     }
 
     private int append(String key, int from) {
       int len = key.length() - from;
-      if (garbage > 0 && used + len + 1 > pool.length && garbage >= used / 2) {
-        compactPool();
+      if (latin != null) {
+        for (int c = from; c < key.length(); c++) {
+          if (key.charAt(c) > 0xFF) {
+            inflate();
+            break;
+          }
+        }
       }
-      if (used + len + 1 > pool.length) {
-        pool = Arrays.copyOf(pool, Math.max(used + len + 1, pool.length + (pool.length >> 1)));
+      if (garbage > 0 && used + len + 1 > poolLength() && garbage >= used / 2) {
+        repack(len + 1 + 16);
       }
-      key.getChars(from, key.length(), pool, used);
-      pool[used + len] = '/';
+      int room = poolLength();
+      if (used + len + 1 > room) {
+        resizePool(Math.max(used + len + 1, room + (room >> 1)));
+      }
+      byte[] l = latin;
+      if (l != null) {
+        for (int c = 0; c < len; c++) {
+          l[used + c] = (byte) key.charAt(from + c);
+        }
+        l[used + len] = '/';
+      } else {
+        char[] w = Objects.requireNonNull(wide);
+        key.getChars(from, key.length(), w, used);
+        w[used + len] = '/';
+      }
       int i = n;
-      if (i == off.length) {
-        int cap = Math.max(4, i + (i >> 1));
-        off = Arrays.copyOf(off, cap);
-        size = Arrays.copyOf(size, cap);
-        mtime = Arrays.copyOf(mtime, cap);
-        ino = Arrays.copyOf(ino, cap);
-        if (devs != null) {
-          devs = Arrays.copyOf(devs, cap);
-        }
-        if (keys != null) {
-          keys = Arrays.copyOf(keys, cap);
-        }
+      if (i == capacity()) {
+        resizeEntries(Math.max(4, i + (i >> 1)));
       }
-      off[i] = used;
+      int[] o = off;
+      if (o != null) {
+        o[i] = used;
+      }
       used += len + 1;
       n++;
-      if (table != null) {
-        if (n * 2 > table.length) {
-          rehash(table.length * 2);
+      int[] t = table;
+      if (t != null) {
+        if (n * 2 > t.length) {
+          rehash(t.length * 2);
         } else {
-          insert(table, i);
+          insert(t, i);
         }
       } else if (n > LINEAR_MAX) {
-        rehash(32);
+        toTable();
       }
       return i;
     }
 
-    private void setKey(int i, @Nullable Object fileKey) {
-      long[] di = fileKey == null ? null : PackedKey.parse(fileKey);
-      if (di == null) {
-        if (keys == null) {
-          keys = new Object[off.length];
-        }
-        keys[i] = fileKey == null ? NO_FILE_KEY : fileKey;
-        return;
+    private void inflate() {
+      byte[] l = Objects.requireNonNull(latin);
+      char[] w = new char[l.length];
+      for (int p = 0; p < used; p++) {
+        w[p] = (char) (l[p] & 0xFF);
       }
-      if (keys != null) {
-        keys[i] = null;
+      wide = w;
+      latin = null;
+    }
+
+    private void resizePool(int len) {
+      byte[] l = latin;
+      if (l != null) {
+        latin = Arrays.copyOf(l, len);
+      } else {
+        wide = Arrays.copyOf(Objects.requireNonNull(wide), len);
       }
-      ino[i] = di[1];
-      if (devs != null) {
-        devs[i] = di[0];
+    }
+
+    private void resizeEntries(int cap) {
+      data = Arrays.copyOf(data, cap * stride());
+      int[] o = off;
+      if (o != null) {
+        off = Arrays.copyOf(o, cap);
+      }
+      long[] d = devs;
+      if (d != null) {
+        devs = Arrays.copyOf(d, cap);
+      }
+      Object[] k = keys;
+      if (k != null) {
+        keys = Arrays.copyOf(k, cap);
+      }
+    }
+
+    /** From names in index order to offsets and the name table (past {@link #LINEAR_MAX}). */
+    private void toTable() {
+      int[] o = new int[capacity()];
+      int p = 0;
+      for (int i = 0; i < n; i++) {
+        o[i] = p;
+        p = end(p) + 1;
+      }
+      off = o;
+      int cap = 32;
+      while (n * 2 > cap) {
+        cap *= 2;
+      }
+      rehash(cap);
+    }
+
+    /** Back to names in index order, without offsets or table (at {@link #LINEAR_MAX} or fewer). */
+    private void toLinear() {
+      repack(16); // in index order
+      off = null;
+      table = null;
+    }
+
+    private void packed(int i, long dv) {
+      Object[] k = keys;
+      if (k != null) {
+        k[i] = null;
+      }
+      long[] d = devs;
+      if (d != null) {
+        d[i] = dv;
       } else if (!hasDev) {
-        dev = di[0];
+        dev = dv;
         hasDev = true;
-      } else if (dev != di[0]) {
-        long[] d = new long[off.length];
+      } else if (dev != dv) {
+        d = new long[capacity()];
         Arrays.fill(d, dev);
-        d[i] = di[0];
+        d[i] = dv;
         devs = d;
       }
     }
@@ -560,67 +807,122 @@ final class FileTable {
     @Nullable Object fileKey(int i) {
       Object k = keys == null ? null : keys[i];
       if (k == null) {
-        return new PackedKey(dev(i), ino[i]);
+        return new PackedKey(dev(i), ino(i));
       }
       return k == NO_FILE_KEY ? null : k;
     }
 
     FileState state(Path root, String key, int i) {
-      return new FileState(root.resolve(key), size[i], mtime[i], null, fileKey(i));
+      return new FileState(root.resolve(key), size(i), mtime(i), null, fileKey(i));
     }
 
-    /** Removes entry {@code i}; the last entry takes its index. */
+    /**
+     * Removes entry {@code i}: in table mode the last entry takes its index; with names in index
+     * order, the later entries move down one.
+     */
     void remove(int i) {
       int last = n - 1;
-      garbage += nameLength(i) + 1;
-      if (table != null) {
-        deleteSlot(table, i);
+      int st = stride();
+      long[] d = data;
+      long[] dv = devs;
+      Object[] k = keys;
+      int[] t = table;
+      if (t == null) {
+        int p = start(i);
+        int e = end(p) + 1;
+        byte[] l = latin;
+        if (l != null) {
+          System.arraycopy(l, e, l, p, used - e);
+        } else {
+          char[] w = Objects.requireNonNull(wide);
+          System.arraycopy(w, e, w, p, used - e);
+        }
+        used -= e - p;
+        System.arraycopy(d, (i + 1) * st, d, i * st, (last - i) * st);
+        if (dv != null) {
+          System.arraycopy(dv, i + 1, dv, i, last - i);
+        }
+        if (k != null) {
+          System.arraycopy(k, i + 1, k, i, last - i);
+        }
+      } else {
+        int[] o = Objects.requireNonNull(off);
+        garbage += end(o[i]) - o[i] + 1;
+        deleteSlot(t, i);
         if (i != last) {
-          renumber(table, last, i);
+          renumber(t, last, i);
+          o[i] = o[last];
+          System.arraycopy(d, last * st, d, i * st, st);
+          if (dv != null) {
+            dv[i] = dv[last];
+          }
+          if (k != null) {
+            k[i] = k[last];
+          }
         }
       }
-      if (i != last) {
-        off[i] = off[last];
-        size[i] = size[last];
-        mtime[i] = mtime[last];
-        ino[i] = ino[last];
-        if (devs != null) {
-          devs[i] = devs[last];
-        }
-        if (keys != null) {
-          keys[i] = keys[last];
-        }
-      }
-      if (keys != null) {
-        keys[last] = null;
+      if (k != null) {
+        k[last] = null;
       }
       n = last;
       if (n == 0) {
         used = 0;
         garbage = 0;
-      } else if (garbage > 64 && garbage > used / 2) {
-        compactPool();
+      }
+      if (table != null) {
+        if (n <= LINEAR_MAX) {
+          toLinear();
+        } else if (garbage > 64 && garbage > used / 2) {
+          repack(16);
+        }
       }
     }
 
-    private int nameLength(int i) {
-      int e = off[i];
-      while (pool[e] != '/') {
-        e++;
+    /**
+     * Rewrites the pool without garbage, names in index order, with {@code extra} chars of room;
+     * as Latin-1 bytes when every name is Latin-1.
+     */
+    private void repack(int extra) {
+      int[] o = off;
+      boolean toLatin = true;
+      char[] w = wide;
+      if (w != null) {
+        int p = 0;
+        for (int i = 0; i < n && toLatin; i++) {
+          int s = o != null ? o[i] : p;
+          int e = end(s);
+          for (int c = s; c < e; c++) {
+            if (w[c] > 0xFF) {
+              toLatin = false;
+              break;
+            }
+          }
+          p = e + 1;
+        }
       }
-      return e - off[i];
-    }
-
-    private void compactPool() {
-      char[] p = new char[Math.max(16, used - garbage + 16)];
+      int len = Math.max(1, used - garbage + extra);
+      byte[] nl = toLatin ? new byte[len] : null;
+      char[] nw = toLatin ? null : new char[len];
       int u = 0;
+      int p = 0;
       for (int i = 0; i < n; i++) {
-        int len = nameLength(i);
-        System.arraycopy(pool, off[i], p, u, len + 1);
-        off[i] = u;
-        u += len + 1;
+        int s = o != null ? o[i] : p;
+        int e = end(s);
+        if (o != null) {
+          o[i] = u;
+        }
+        for (int c = s; c <= e; c++) {
+          char ch = at(c);
+          if (nl != null) {
+            nl[u++] = (byte) ch;
+          } else {
+            Objects.requireNonNull(nw)[u++] = ch;
+          }
+        }
+        p = e + 1;
       }
-      pool = p;
+      latin = nl;
+      wide = nw;
       used = u;
       garbage = 0;
     }
@@ -633,9 +935,13 @@ final class FileTable {
       table = t;
     }
 
+    private int home(int[] t, int i) {
+      return hashAt(Objects.requireNonNull(off)[i]) & (t.length - 1);
+    }
+
     private void insert(int[] t, int i) {
       int mask = t.length - 1;
-      int s = hashAt(i) & mask;
+      int s = home(t, i);
       while (t[s] != 0) {
         s = (s + 1) & mask;
       }
@@ -645,7 +951,7 @@ final class FileTable {
     /** The slot holding index {@code i}. */
     private int slotOf(int[] t, int i) {
       int mask = t.length - 1;
-      int s = hashAt(i) & mask;
+      int s = home(t, i);
       while (t[s] != i + 1) {
         s = (s + 1) & mask;
       }
@@ -662,7 +968,7 @@ final class FileTable {
       int hole = slotOf(t, i);
       t[hole] = 0;
       for (int s = (hole + 1) & mask; t[s] != 0; s = (s + 1) & mask) {
-        int home = hashAt(t[s] - 1) & mask;
+        int home = home(t, t[s] - 1);
         // the entry at s may move to the hole when its home is not cyclically in (hole, s]
         boolean stays = hole <= s ? (home > hole && home <= s) : (home > hole || home <= s);
         if (!stays) {
@@ -673,25 +979,13 @@ final class FileTable {
       }
     }
 
+    /** Drops the spare room (and garbage) of the arrays; a pool of chars becomes bytes when it can. */
     void trim() {
-      if (garbage > 0) {
-        compactPool();
+      if (garbage > 0 || wide != null || poolLength() > used) {
+        repack(0);
       }
-      if (pool.length > used) {
-        pool = Arrays.copyOf(pool, Math.max(1, used));
-      }
-      if (off.length > n) {
-        int cap = Math.max(1, n);
-        off = Arrays.copyOf(off, cap);
-        size = Arrays.copyOf(size, cap);
-        mtime = Arrays.copyOf(mtime, cap);
-        ino = Arrays.copyOf(ino, cap);
-        if (devs != null) {
-          devs = Arrays.copyOf(devs, cap);
-        }
-        if (keys != null) {
-          keys = Arrays.copyOf(keys, cap);
-        }
+      if (capacity() > n) {
+        resizeEntries(Math.max(1, n));
       }
     }
   }

@@ -158,6 +158,12 @@ final class InotifyWatch implements WatchEngine {
     }
   }
 
+  /** The directories the current session watches, as its table holds them (for tests; owner only). */
+  List<Path> watchedDirectories() {
+    Session s = session;
+    return s == null ? List.of() : s.dirs.paths();
+  }
+
   @Override
   public NativeWatch.@Nullable Snapshot takeRegistration() {
     NativeWatch.Snapshot s = registration;

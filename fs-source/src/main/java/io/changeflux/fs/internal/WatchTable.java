@@ -6,7 +6,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Watch descriptor → directory: open addressing on an {@code int[]}, with no boxed key and no
- * entry object per directory (about 10 bytes a watch instead of about 60). Not thread-safe.
+ * entry object per directory (about 12 bytes a watch instead of about 60), filled to three
+ * quarters at most. The directory is the {@code Path} the registration walk handed over, the same
+ * object the tree state records it by: the table holds no copy of it. Not thread-safe.
  */
 final class WatchTable {
 
@@ -40,7 +42,7 @@ final class WatchTable {
     }
     wds[s] = wd;
     dirs[s] = dir;
-    if (++size * 2 > wds.length) {
+    if (++size * 4 > wds.length * 3) {
       grow();
     }
   }
@@ -87,6 +89,17 @@ final class WatchTable {
       }
     }
     return Arrays.copyOf(out, n);
+  }
+
+  /** Every directory in the table (in no order). */
+  java.util.List<Path> paths() {
+    java.util.List<Path> out = new java.util.ArrayList<>(size);
+    for (Path d : dirs) {
+      if (d != null) {
+        out.add(d);
+      }
+    }
+    return out;
   }
 
   private void grow() {

@@ -55,6 +55,99 @@ class FileTableTest {
   }
 
   @Test
+  void entriesOfAnyNameSizeAndInodeAgreeWithASortedMapWhetherPutOrAddedAsNumbers() {
+    // names Latin-1 or not, sizes and inode numbers below and above 2^32 (and negative sizes),
+    // directories crossing the 16 entries of a linear search both ways: every layout a directory
+    // switches between must keep every entry
+    Random rnd = new Random(21);
+    FileTable t = new FileTable(ROOT);
+    TreeMap<String, FileState> ref = new TreeMap<>();
+    String[] dirs = {"", "n", "n/m", "日本", "many"};
+    String[] starts = {"f", "é", "ÿ", "日", "\uD83D\uDE00", "Ā"};
+    for (int step = 0; step < 40_000; step++) {
+      String dir = dirs[rnd.nextInt(dirs.length)];
+      int range = dir.equals("many") ? 400 : 24;
+      String name = starts[rnd.nextInt(rnd.nextInt(8) == 0 ? starts.length : 3)] + rnd.nextInt(range);
+      String key = dir.isEmpty() ? name : dir + "/" + name;
+      int op = rnd.nextInt(10);
+      if (op < 6) {
+        long size = rnd.nextInt(20) == 0 ? (rnd.nextBoolean() ? -1 : (1L << 32) + rnd.nextInt(9)) : rnd.nextInt(5000);
+        long mtime = rnd.nextLong();
+        long dev = rnd.nextInt(3);
+        long ino = rnd.nextInt(20) == 0 ? (1L << 40) + rnd.nextInt(99) : (rnd.nextBoolean() ? 0xFFFF_FFFFL : rnd.nextInt(1 << 20));
+        FileState f = new FileState(ROOT.resolve(key), size, mtime, null, new FileTable.PackedKey(dev, ino));
+        if (rnd.nextBoolean()) {
+          assertSame(t.put(key, f), ref.put(key, f));
+        } else {
+          t.add(key, size, mtime, dev, ino);
+          ref.put(key, f);
+        }
+      } else if (op < 9) {
+        assertSameEntries(t.removeSubtree(key), removeSubtree(ref, key));
+      } else {
+        assertSame(t.get(key), ref.get(key));
+      }
+      if (step % 4_000 == 0) {
+        t.trim();
+        check(t, ref);
+      }
+    }
+    t.trim();
+    check(t, ref);
+  }
+
+  @Test
+  void aDirectoryIsPackedAsTightlyAsItsNamesAndNumbersAllow() {
+    FileTable t = new FileTable(ROOT);
+    for (int i = 0; i < 10; i++) {
+      t.add("d/f" + i + ".txt", 1024, 1_700_000_000_000_000_000L + i, 0xfe00, 1_000_000 + i);
+    }
+    t.trim();
+    assertThat(t.layout("d")).isEqualTo("latin1 narrow linear");
+    t.add("d/日本", 1, 2, 0xfe00, 3);
+    assertThat(t.layout("d")).isEqualTo("chars narrow linear");
+    t.add("d/big", 1L << 33, 2, 0xfe00, 4);
+    assertThat(t.layout("d")).isEqualTo("chars wide linear");
+    for (int i = 0; i < 20; i++) {
+      t.add("d/g" + i, i, i, 0xfe00, i);
+    }
+    assertThat(t.layout("d")).isEqualTo("chars wide table");
+    for (int i = 0; i < 20; i++) {
+      t.removeSubtree("d/g" + i);
+    }
+    assertThat(t.layout("d")).as("back under 17 entries: names in order again").isEqualTo("chars wide linear");
+    t.removeSubtree("d/日本");
+    assertThat(t.layout("d")).as("only compacting makes bytes of the chars").isEqualTo("chars wide linear");
+    t.trim();
+    assertThat(t.layout("d")).as("no name needs chars now").isEqualTo("latin1 wide linear");
+    assertThat(t.get("d/big").size()).isEqualTo(1L << 33);
+    assertThat(t.get("d/f3.txt").mtimeNanos()).isEqualTo(1_700_000_000_000_000_003L);
+    assertThat(t.get("d/f3.txt").fileKey()).isEqualTo(new FileTable.PackedKey(0xfe00, 1_000_003));
+    assertThat(t.sortedKeys()).hasSize(11);
+    assertThat(t.layout("e")).isNull();
+  }
+
+  @Test
+  void anEntryAddedAsNumbersIsTheEntryOfItsPlatformKeysText(@TempDir Path dir) throws Exception {
+    Path file = Files.writeString(dir.resolve("f"), "xy");
+    TreeScanner scanner = new TreeScanner(dir, true, false);
+    FileState stat = scanner.stat(file);
+    assertThat(stat).isNotNull();
+    long[] di = FileTable.PackedKey.parse(stat.fileKey());
+    org.junit.jupiter.api.Assumptions.assumeTrue(di != null, "a platform key of the (dev=..,ino=..) form");
+    FileTable t = new FileTable(scanner.root());
+    t.add("f", stat.size(), stat.mtimeNanos(), di[0], di[1]);
+    FileState back = t.get("f");
+    assertThat(back).isNotNull();
+    assertThat(back.sameStat(stat)).isTrue();
+    assertThat(stat.sameStat(back)).isTrue();
+    assertThat(t.sameStat("f", stat.size(), stat.mtimeNanos(), stat.fileKey().toString())).isTrue();
+    t.add("f", stat.size(), stat.mtimeNanos(), di[0], di[1] + 1);
+    assertThat(t.size()).as("the same key replaced").isEqualTo(1);
+    assertThat(t.sameStat("f", stat.size(), stat.mtimeNanos(), stat.fileKey().toString())).isFalse();
+  }
+
+  @Test
   void theSortedCursorWalksKeysInStringOrderWhateverTheNamesAndComparesEachEntryInPlace() {
     // names with characters below and above '/', prefixes of each other, non-ASCII and surrogate
     // pairs, directories holding only directories: the per-directory merge must give the order

@@ -139,6 +139,29 @@ class InotifyWatchTest {
   }
 
   @Test
+  void theWatchTableHoldsTheVeryPathsTheRegistrationHandsToTheTreeStateNoCopies() throws Exception {
+    Files.createDirectories(dir.resolve("a/b"));
+    Files.createDirectories(dir.resolve("c"));
+    java.util.Set<Path> registered = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    FsConfig c =
+        new FsConfig(dir, "fs:" + dir, true, false, false, "none", Duration.ofSeconds(2), false, false, false, Duration.ZERO, "native");
+    InotifyWatch w = new InotifyWatch(c, new TreeScanner(dir, true, false), (d, k) -> registered.add(d), 0);
+    try {
+      assertThat(w.start()).isNull();
+      assertThat(w.watchedDirectories()).hasSize(4).allSatisfy(p -> assertThat(registered).as("the same object").contains(p));
+      Files.createDirectories(dir.resolve("c/new"));
+      await().atMost(PATIENCE).pollInSameThread().until(() -> {
+        w.poll(50); // the owner (this thread) reads the CREATE and registers the new directory
+        return w.watchedDirectories().size() == 5;
+      });
+      assertThat(w.watchedDirectories()).allSatisfy(p -> assertThat(registered).as("the same object").contains(p));
+      assertThat(w.watchedDirectories()).contains(dir.resolve("c/new"));
+    } finally {
+      w.close();
+    }
+  }
+
+  @Test
   void closeFromAnotherThreadWakesTheBlockedOwnerAndItReleasesTheDescriptorsEveryTime() throws Exception {
     int fdsBefore = settledInotifyAndEventFds();
     Files.createDirectories(dir.resolve("a/b"));

@@ -34,6 +34,7 @@ class WatchTableTest {
     for (int wd = 0; wd < 5_000; wd++) {
       assertThat(t.get(wd)).isEqualTo(ref.get(wd));
     }
+    assertThat(t.paths()).containsExactlyInAnyOrderElementsOf(ref.values());
     Path d3 = Path.of("/w", "d3");
     assertThat(IntStream.of(t.under(d3)).boxed().collect(Collectors.toSet()))
         .isEqualTo(

@@ -158,7 +158,18 @@ class LauncherTest {
       assertThat(l.waitFor(BUILD)).as(l.errText()).isZero();
     }
     assertThat(jsa).exists();
-    assertThat(Files.readString(stamp)).contains("-XX:MaxHeapFreeRatio=30");
+    assertThat(Files.readString(stamp)).contains(" static ").contains("-XX:MaxHeapFreeRatio=30");
+    // one static archive of the JDK's and the jar's classes, which this JVM maps (-Xshare:on fails
+    // when it cannot) and from which it loads the CLI's own classes
+    Process share =
+        new ProcessBuilder(
+                "java", "-XX:+UseSerialGC", "-XX:SharedArchiveFile=" + jsa, "-Xshare:on", "-Xlog:class+load=info",
+                "-jar", jar().toString(), "--version")
+            .redirectErrorStream(true)
+            .start();
+    String loaded = new String(share.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(share.waitFor()).as(loaded).isZero();
+    assertThat(loaded).containsPattern("io\\.changeflux\\.samples\\.cli\\.Main source: shared objects file");
     Map<String, String> other =
         Map.of(
             "CHANGEFLUX_JAVA_OPTS", "-Dchangeflux.exitWhenReady=true",
