@@ -81,6 +81,26 @@ final class FileTable {
     size += d.n - before;
   }
 
+  /**
+   * Records an entry as a walk of the native engine reads it, from its stat's numbers (replacing any
+   * entry of the key): no attributes, state or file key object; the file key is {@code dev}/{@code
+   * ino} packed, as {@link PackedKey} has it.
+   */
+  void add(String key, long size, long mtimeNanos, long dev, long ino) {
+    int s = key.lastIndexOf('/');
+    Dir d = lastDir;
+    String last = lastDirKey;
+    if (d == null || last.length() != Math.max(s, 0) || !key.startsWith(last)) {
+      last = s < 0 ? "" : key.substring(0, s);
+      d = dirs.computeIfAbsent(last, k -> new Dir());
+      lastDir = d;
+      lastDirKey = last;
+    }
+    int before = d.n;
+    d.set(key, s + 1, size, mtimeNanos, dev, ino);
+    this.size += d.n - before;
+  }
+
   /** Records an entry; returns its previous state, or null when it is new. */
   @Nullable FileState put(String key, FileState f) {
     int s = key.lastIndexOf('/');
@@ -487,6 +507,16 @@ final class FileTable {
       setKey(i, fileKey);
     }
 
+    void set(String key, int from, long sz, long mt, long dv, long in) {
+      int i = find(key, from);
+      if (i < 0) {
+        i = append(key, from);
+      }
+      size[i] = sz;
+      mtime[i] = mt;
+      setPacked(i, dv, in);
+    }
+
     private int append(String key, int from) {
       int len = key.length() - from;
       if (garbage > 0 && used + len + 1 > pool.length && garbage >= used / 2) {
@@ -535,19 +565,23 @@ final class FileTable {
         keys[i] = fileKey == null ? NO_FILE_KEY : fileKey;
         return;
       }
+      setPacked(i, di[0], di[1]);
+    }
+
+    private void setPacked(int i, long dv, long in) {
       if (keys != null) {
         keys[i] = null;
       }
-      ino[i] = di[1];
+      ino[i] = in;
       if (devs != null) {
-        devs[i] = di[0];
+        devs[i] = dv;
       } else if (!hasDev) {
-        dev = di[0];
+        dev = dv;
         hasDev = true;
-      } else if (dev != di[0]) {
+      } else if (dev != dv) {
         long[] d = new long[off.length];
         Arrays.fill(d, dev);
-        d[i] = di[0];
+        d[i] = dv;
         devs = d;
       }
     }
