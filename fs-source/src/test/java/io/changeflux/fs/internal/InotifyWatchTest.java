@@ -17,6 +17,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -230,6 +231,20 @@ class InotifyWatchTest {
     awaitEvent(ChangeKind.CREATED, "new/deep/later");
     assertThat(events).noneMatch(e -> e.key().startsWith("old/") && e.kind() != ChangeKind.DELETED);
     assertThat(FsSourceTest.inotifyWatches()).as("the same watches, renamed").isEqualTo(watches);
+  }
+
+  @Test
+  void aDirectoryWhoseNameDoesNotDecodeIsWatchedByItsBytes() throws Exception {
+    Assumptions.assumeTrue(NativeWalk.available(), "native walk: " + NativeWalk.unavailableReason());
+    FsFileTest.sh(dir, "mkdir -p \"$(printf 'at-start\\xff')/deep\"");
+    watch("fs:" + dir + "?engine=native");
+    FsFileTest.sh(dir, "printf 1 > \"$(printf 'at-start\\xff')/deep/f\"");
+    awaitEvent(ChangeKind.CREATED, "at-start\uFFFD/deep/f");
+    FsFileTest.sh(dir, "mkdir -p \"$(printf 'later\\xfe')/sub\"");
+    FsFileTest.sh(dir, "printf 2 > \"$(printf 'later\\xfe')/sub/g\"");
+    awaitEvent(ChangeKind.CREATED, "later\uFFFD/sub/g");
+    FsFileTest.sh(dir, "printf 3 > \"$(printf 'later\\xfe')/sub/h\""); // by the watch, whatever listed g
+    awaitEvent(ChangeKind.CREATED, "later\uFFFD/sub/h");
   }
 
   @Test
