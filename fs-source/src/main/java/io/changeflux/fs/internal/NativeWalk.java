@@ -447,29 +447,32 @@ final class NativeWalk {
         int reclen = buf.getShort(off + 16) & 0xffff;
         int type = buf.get(off + 18) & 0xff;
         int nameStart = off + 19;
-        int nameEnd = nameStart;
-        int recEnd = off + reclen;
-        while (nameEnd < recEnd && buf.get(nameEnd) != 0) {
-          nameEnd++;
-        }
-        int nl = nameEnd - nameStart;
         long nameAddress = bufAddress + nameStart;
-        off = recEnd;
-        if (nl == 0 || nl == 1 && buf.get(nameStart) == '.' || nl == 2 && buf.get(nameStart) == '.' && buf.get(nameStart + 1) == '.') {
+        // the record's name (NUL-padded) copied in one go after the directory's path, scanned there
+        int max = reclen - 19;
+        off += reclen;
+        ensurePath(nameOff + max + 1);
+        byte[] b = path;
+        buf.get(nameStart, b, nameOff, max);
+        int nl = 0;
+        boolean asciiName = true;
+        for (int i = nameOff, end = nameOff + max; i < end && b[i] != 0; i++, nl++) {
+          asciiName &= b[i] >= 0;
+        }
+        if (nl == 0 || b[nameOff] == '.' && (nl == 1 || nl == 2 && b[nameOff + 1] == '.')) {
           continue;
         }
-        entry(dir, fd, buf, nameStart, nl, nameAddress, type, len, nameOff, keyStart, asciiPath, prefix, depth, visitor);
+        entry(dir, fd, nl, asciiName, nameAddress, type, len, nameOff, keyStart, asciiPath, prefix, depth, visitor);
       }
     }
   }
 
-  /** One entry of a listing (its name at {@code buf[nameStart, +nl)}). */
+  /** One entry of a listing (its name at {@code path[nameOff, +nl)}, and at {@code nameAddress}). */
   private void entry(
       Path dir,
       int fd,
-      ByteBuffer buf,
-      int nameStart,
       int nl,
+      boolean asciiName,
       long nameAddress,
       int type,
       int len,
@@ -480,10 +483,7 @@ final class NativeWalk {
       int depth,
       Visitor visitor)
       throws IOException {
-    ensurePath(nameOff + nl + 1);
     path[nameOff - 1] = '/';
-    buf.get(nameStart, path, nameOff, nl);
-    boolean asciiName = ascii(path, nameOff, nl);
     String key =
         asciiPath && asciiName && ASCII_SAFE
             ? new String(path, keyStart, nameOff + nl - keyStart, StandardCharsets.ISO_8859_1)
