@@ -108,6 +108,19 @@ final class NativeWalk {
    */
   static volatile @Nullable Consumer<Path> beforeList;
 
+  /** A test hook: a directory it is true for makes the walk fail as on an unexpected errno. */
+  static volatile java.util.function.Predicate<Path> failAt = p -> false;
+
+  /** The reason {@link #disable} records for the {@link #failAt} hook. */
+  static final String TEST_HOOK = "failed by a test hook";
+
+  /** Undoes a {@link #disable} caused by {@link #failAt} (tests). */
+  static void enableAfterTestHook() {
+    if (TEST_HOOK.equals(unavailable)) {
+      unavailable = null;
+    }
+  }
+
   /** The calls, bound by {@link Native#register} on first use. */
   static final class Calls {
     private Calls() {}
@@ -379,6 +392,9 @@ final class NativeWalk {
       throw e;
     } catch (IOException e) {
       throw new TreeScanner.VisitorException(e);
+    }
+    if (failAt.test(dir)) {
+      throw new Unsupported(TEST_HOOK);
     }
     Consumer<Path> hook = beforeList;
     if (hook != null) {

@@ -46,6 +46,8 @@ class InotifyWatchTest {
   @AfterEach
   void dispose() {
     NativeWatch.beforeHandOff = null;
+    NativeWalk.failAt = p -> false;
+    NativeWalk.enableAfterTestHook();
     if (subscription != null) {
       subscription.dispose();
     }
@@ -245,6 +247,25 @@ class InotifyWatchTest {
     awaitEvent(ChangeKind.CREATED, "later\uFFFD/sub/g");
     FsFileTest.sh(dir, "printf 3 > \"$(printf 'later\\xfe')/sub/h\""); // by the watch, whatever listed g
     awaitEvent(ChangeKind.CREATED, "later\uFFFD/sub/h");
+  }
+
+  @Test
+  void aNativeWalkThatFailsMidWayIsDoneByTheScannerInstead() throws Exception {
+    Assumptions.assumeTrue(NativeWalk.available(), "native walk: " + NativeWalk.unavailableReason());
+    FsFileTest.sh(dir, "mkdir -p a/b c && printf 1 > a/f && printf 2 > a/b/g && printf 3 > c/h && printf 4 > top");
+    NativeWalk.failAt = p -> p.endsWith("b");
+    watch("fs:" + dir + "?engine=native&initial=true");
+    for (String k : List.of("a/f", "a/b/g", "c/h", "top")) {
+      awaitEvent(ChangeKind.CREATED, k);
+    }
+    assertThat(NativeWalk.available()).as("disabled after the failure").isFalse();
+    Files.writeString(dir.resolve("a/b/later"), "l"); // the scanner's walk put the watch there
+    awaitEvent(ChangeKind.CREATED, "a/b/later");
+    FsFileTest.sh(dir, "mkdir -p new/deep && printf 5 > new/deep/x");
+    awaitEvent(ChangeKind.CREATED, "new/deep/x");
+    assertThat(events.stream().filter(e -> e.kind() == ChangeKind.CREATED).map(ChangeEvent::key))
+        .as("each file once")
+        .doesNotHaveDuplicates();
   }
 
   @Test
