@@ -152,6 +152,28 @@ public final class TreeScanner {
   }
 
   /**
+   * Whether a walk leaves out the directory of this key (the prune predicate of this one directory,
+   * not of its ancestors: a walk asks it of every directory it meets before entering it).
+   *
+   * @param dirKey a directory's key ({@code a/node_modules})
+   * @return {@code true} when a walk would not enter the directory
+   */
+  public boolean prunes(String dirKey) {
+    return prune.test(dirKey);
+  }
+
+  /**
+   * Logs once per path (for the lifetime of this scanner, as a walk does) that {@code path} is
+   * skipped: for a walk of another kind over the same tree, so that its warnings are this one's.
+   *
+   * @param path the directory or entry that cannot be read
+   * @param e why
+   */
+  public void skipped(Path path, IOException e) {
+    warnOnce(path, e);
+  }
+
+  /**
    * The root.
    *
    * @return the absolute, normalised root

@@ -85,6 +85,8 @@ final class InotifyWatch implements WatchEngine {
   private NativeWatch.@Nullable Snapshot registration;
   private @Nullable ByteBuffer buf;
   private @Nullable ByteBuffer fds;
+  /** The native engine's own tree walk (null until first used, or where it cannot run). */
+  private @Nullable NativeWalk walk;
 
   InotifyWatch(FsConfig config, TreeScanner scanner, BiConsumer<Path, Object> onRegistered, int id) {
     this.config = config;
@@ -301,6 +303,25 @@ final class InotifyWatch implements WatchEngine {
       return StandardCharsets.UTF_8;
     }
   }
+
+  /** The native walk, or null where it cannot run (the scanner walks instead); owner thread only. */
+  private @Nullable NativeWalk walker() {
+    if (!NativeWalk.available()) {
+      if (!walkUnavailableLogged) {
+        walkUnavailableLogged = true;
+        log.debug("{}: walking with the JDK: {}", config.source(), NativeWalk.unavailableReason());
+      }
+      return null;
+    }
+    NativeWalk w = walk;
+    if (w == null) {
+      w = new NativeWalk(scanner);
+      walk = w;
+    }
+    return w;
+  }
+
+  private boolean walkUnavailableLogged;
 
   private ByteBuffer readBuffer() {
     ByteBuffer b = buf;
@@ -624,6 +645,19 @@ final class InotifyWatch implements WatchEngine {
         @Nullable Path from)
         throws IOException {
       boolean atRoot = start.equals(config.root());
+      NativeWalk w = walker();
+      if (w != null && w.canStart(start)) {
+        int mark = out == null ? 0 : out.size();
+        try {
+          walkNatively(w, start, files, out, from, atRoot);
+          return;
+        } catch (NativeWalk.Unsupported e) {
+          NativeWalk.disable(e);
+          if (out != null) {
+            out.subList(mark, out.size()).clear(); // the JDK's walk below lists them all again
+          }
+        }
+      }
       scanner.walk(
           start,
           new TreeScanner.Visitor() {
@@ -664,9 +698,60 @@ final class InotifyWatch implements WatchEngine {
           atRoot);
     }
 
+    /** {@link #register} by the native engine's own walk. */
+    private void walkNatively(
+        NativeWalk w,
+        Path start,
+        @Nullable FileTable files,
+        @Nullable List<NativeWatch.Raw> out,
+        @Nullable Path from,
+        boolean atRoot)
+        throws IOException {
+      w.walk(
+          start,
+          new NativeWalk.Visitor() {
+            @Override
+            public void directory(Path dir, long dev, long ino) throws IOException {
+              onRegistered.accept(dir, new FileTable.PackedKey(dev, ino));
+              try {
+                if (NativeWatch.failRegister.test(dir)) {
+                  throw new FsWatch.NativeFailure(watchLimitMessage() + " (test hook)");
+                }
+                int wd = addWatch(dir, w.dirPathZ());
+                dirs.put(wd, dir);
+                if (dir.equals(config.root())) {
+                  rootWd = wd;
+                }
+              } catch (IOException e) {
+                if (FsWatch.isWatchLimit(e) || dir.equals(config.root())) {
+                  throw e;
+                }
+                log.warn("{}: not watching {}: {}", config.source(), dir, FsWatch.describe(e));
+              }
+            }
+
+            @Override
+            public void file(String key, long size, long mtimeNanos, long dev, long ino) {
+              if (files != null) {
+                files.add(key, size, mtimeNanos, dev, ino);
+              }
+              if (out != null) {
+                Path file = w.entryPath();
+                Path was = from == null ? null : from.resolve(start.relativize(file));
+                out.add(new NativeWatch.Raw(EventType.CREATE, file, false, was, 0));
+              }
+            }
+          },
+          atRoot);
+    }
+
     private int addWatch(Path dir) throws IOException {
       byte[] s = dir.toString().getBytes(PATH_CHARSET);
-      byte[] z = Arrays.copyOf(s, s.length + 1);
+      return addWatch(dir, Arrays.copyOf(s, s.length + 1));
+    }
+
+    /** {@code z}: the directory's path, NUL-terminated. */
+    private int addWatch(Path dir, byte[] z) throws IOException {
       try {
         return Inotify.inotify_add_watch(fd, z, mask);
       } catch (LastErrorException e) {

@@ -18,7 +18,7 @@ import org.jspecify.annotations.Nullable;
 /**
  * What one watch last reported of its tree, apart from any watching machinery: every entry (key →
  * size, modification time, file key), packed per directory in a {@link FileTable}, and every
- * directory by identity (path → file key), so that a directory deleted and re-created under the
+ * directory by identity (path → device and inode, compared by value whichever walk found it), so that a directory deleted and re-created under the
  * same name, its events lost, is still a new directory.
  *
  * <p>The entries are only touched by the watch's own thread. The directories are also recorded by
@@ -92,9 +92,30 @@ final class TreeState {
     reset(now);
   }
 
-  /** A directory the watcher registered, with the file key it had then (null where none). */
-  void registered(Path dir, Object fileKey) {
-    dirs.put(dir, fileKey == null ? TreeScanner.NO_KEY : fileKey);
+  /**
+   * A directory the watcher registered, with the file key it had then (null where none): the JDK's
+   * key from a {@link TreeScanner} walk, or a {@link FileTable.PackedKey} from the native engine's
+   * walk; kept as a {@code PackedKey} where it has the {@code (dev,ino)} form, so that both compare
+   * by value.
+   */
+  void registered(Path dir, @Nullable Object fileKey) {
+    dirs.put(dir, identity(fileKey));
+  }
+
+  /**
+   * What a directory is known by: a {@link FileTable.PackedKey} of its device and inode where its
+   * file key has that form (the JDK's {@code UnixFileKey}, or a {@code PackedKey} already), else the
+   * key itself ({@link TreeScanner#NO_KEY} for none).
+   */
+  static Object identity(@Nullable Object fileKey) {
+    if (fileKey == null || fileKey == TreeScanner.NO_KEY) {
+      return TreeScanner.NO_KEY;
+    }
+    if (fileKey instanceof FileTable.PackedKey) {
+      return fileKey;
+    }
+    long[] di = FileTable.PackedKey.parse(fileKey);
+    return di == null ? fileKey : new FileTable.PackedKey(di[0], di[1]);
   }
 
   /**
@@ -110,7 +131,7 @@ final class TreeState {
     try {
       Object now =
           Files.readAttributes(dir, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
-      if (known.equals(now == null ? TreeScanner.NO_KEY : now)) {
+      if (known.equals(identity(now))) {
         return;
       }
     } catch (IOException gone) {
@@ -132,7 +153,7 @@ final class TreeState {
     List<Path> out = new ArrayList<>();
     for (Map.Entry<Path, Object> e : scanned.entrySet()) {
       Object known = dirs.get(e.getKey());
-      if (known == null || !Objects.equals(known, e.getValue())) {
+      if (known == null || !known.equals(identity(e.getValue()))) {
         out.add(e.getKey());
       }
     }

@@ -17,6 +17,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,6 +46,8 @@ class InotifyWatchTest {
   @AfterEach
   void dispose() {
     NativeWatch.beforeHandOff = null;
+    NativeWalk.failAt = p -> false;
+    NativeWalk.enableAfterTestHook();
     if (subscription != null) {
       subscription.dispose();
     }
@@ -253,6 +256,39 @@ class InotifyWatchTest {
     awaitEvent(ChangeKind.CREATED, "new/deep/later");
     assertThat(events).noneMatch(e -> e.key().startsWith("old/") && e.kind() != ChangeKind.DELETED);
     assertThat(FsSourceTest.inotifyWatches()).as("the same watches, renamed").isEqualTo(watches);
+  }
+
+  @Test
+  void aDirectoryWhoseNameDoesNotDecodeIsWatchedByItsBytes() throws Exception {
+    Assumptions.assumeTrue(NativeWalk.available(), "native walk: " + NativeWalk.unavailableReason());
+    FsFileTest.sh(dir, "mkdir -p \"$(printf 'at-start\\xff')/deep\"");
+    watch("fs:" + dir + "?engine=native");
+    FsFileTest.sh(dir, "printf 1 > \"$(printf 'at-start\\xff')/deep/f\"");
+    awaitEvent(ChangeKind.CREATED, "at-start\uFFFD/deep/f");
+    FsFileTest.sh(dir, "mkdir -p \"$(printf 'later\\xfe')/sub\"");
+    FsFileTest.sh(dir, "printf 2 > \"$(printf 'later\\xfe')/sub/g\"");
+    awaitEvent(ChangeKind.CREATED, "later\uFFFD/sub/g");
+    FsFileTest.sh(dir, "printf 3 > \"$(printf 'later\\xfe')/sub/h\""); // by the watch, whatever listed g
+    awaitEvent(ChangeKind.CREATED, "later\uFFFD/sub/h");
+  }
+
+  @Test
+  void aNativeWalkThatFailsMidWayIsDoneByTheScannerInstead() throws Exception {
+    Assumptions.assumeTrue(NativeWalk.available(), "native walk: " + NativeWalk.unavailableReason());
+    FsFileTest.sh(dir, "mkdir -p a/b c && printf 1 > a/f && printf 2 > a/b/g && printf 3 > c/h && printf 4 > top");
+    NativeWalk.failAt = p -> p.endsWith("b");
+    watch("fs:" + dir + "?engine=native&initial=true");
+    for (String k : List.of("a/f", "a/b/g", "c/h", "top")) {
+      awaitEvent(ChangeKind.CREATED, k);
+    }
+    assertThat(NativeWalk.available()).as("disabled after the failure").isFalse();
+    Files.writeString(dir.resolve("a/b/later"), "l"); // the scanner's walk put the watch there
+    awaitEvent(ChangeKind.CREATED, "a/b/later");
+    FsFileTest.sh(dir, "mkdir -p new/deep && printf 5 > new/deep/x");
+    awaitEvent(ChangeKind.CREATED, "new/deep/x");
+    assertThat(events.stream().filter(e -> e.kind() == ChangeKind.CREATED).map(ChangeEvent::key))
+        .as("each file once")
+        .doesNotHaveDuplicates();
   }
 
   @Test
