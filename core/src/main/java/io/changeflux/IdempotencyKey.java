@@ -30,7 +30,8 @@ import java.security.NoSuchAlgorithmException;
  * same file (a new modification time) or a new message gets a new one. Not part of the key: the
  * time when {@code id} or {@code version} is present, {@link ChangeEvent#count()}, {@link
  * ChangeEvent#path()}, other headers and the acknowledgement handles. The fields are
- * length-prefixed, so no two different inputs share their encoding.
+ * length-prefixed UTF-8 (a string holding an unpaired surrogate, which UTF-8 cannot encode, goes in
+ * as its UTF-16 code units under a marked length), so no two different inputs share their encoding.
  */
 public final class IdempotencyKey {
 
@@ -88,9 +89,33 @@ public final class IdempotencyKey {
   }
 
   private static void field(MessageDigest d, String s) {
-    byte[] b = s.getBytes(StandardCharsets.UTF_8);
-    length(d, b.length);
-    d.update(b);
+    if (!hasLoneSurrogate(s)) {
+      byte[] b = s.getBytes(StandardCharsets.UTF_8);
+      length(d, b.length);
+      d.update(b);
+      return;
+    }
+    // UTF-8 cannot encode an unpaired surrogate (getBytes makes each one '?', so "a\uD800" and
+    // "a\uD801" would share a key): such a string goes in as its UTF-16 code units, marked by the
+    // length's top bit, which no UTF-8 length has
+    length(d, 0x8000_0000 | s.length());
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      d.update((byte) (c >>> 8));
+      d.update((byte) c);
+    }
+  }
+
+  private static boolean hasLoneSurrogate(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+        i++; // a pair
+      } else if (Character.isSurrogate(c)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static void payload(MessageDigest d, ChangeEvent e) {

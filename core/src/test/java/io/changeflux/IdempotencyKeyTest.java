@@ -99,6 +99,25 @@ class IdempotencyKeyTest {
   }
 
   @Test
+  void keysDifferingOnlyInAnUnpairedSurrogateGetDifferentKeys() {
+    // UTF-8 turns every unpaired surrogate into '?': these three collided once
+    Instant t = Instant.EPOCH;
+    String a = IdempotencyKey.of(ChangeEvent.builder(ChangeKind.CREATED, "a\uD800b").time(t).build());
+    String b = IdempotencyKey.of(ChangeEvent.builder(ChangeKind.CREATED, "a\uD801b").time(t).build());
+    String q = IdempotencyKey.of(ChangeEvent.builder(ChangeKind.CREATED, "a?b").time(t).build());
+    assertThat(a).isNotEqualTo(b).isNotEqualTo(q);
+    assertThat(b).isNotEqualTo(q);
+  }
+
+  @Test
+  void aWellFormedEventKeepsTheKeyItHadBefore() {
+    // pinned: a relay upgraded across versions must not publish what it published before anew
+    ChangeEvent e =
+        ChangeEvent.builder(ChangeKind.MODIFIED, "src/\u00e9.txt").source("fs:/w").header("version", "1-2").build();
+    assertThat(IdempotencyKey.of(e)).isEqualTo("3ecbf6ebf581d9319672e9e94c7c9266");
+  }
+
+  @Test
   void aBrokerIdWinsOverTheVersionAndTheTime() {
     ChangeEvent a = ChangeEvent.builder(ChangeKind.MODIFIED, "k").header("id", "7").header("version", "1-1").build();
     ChangeEvent b = a.toBuilder().header("version", "2-2").time(a.time().plusSeconds(1)).build();
