@@ -10,7 +10,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -666,22 +665,7 @@ final class InotifyWatch implements WatchEngine {
 
             @Override
             public void directory(Path dir, @Nullable Object fileKey) throws IOException {
-              onRegistered.accept(dir, fileKey);
-              try {
-                if (NativeWatch.failRegister.test(dir)) {
-                  throw new FsWatch.NativeFailure(watchLimitMessage() + " (test hook)");
-                }
-                int wd = addWatch(dir);
-                dirs.put(wd, dir);
-                if (dir.equals(config.root())) {
-                  rootWd = wd;
-                }
-              } catch (IOException e) {
-                if (FsWatch.isWatchLimit(e) || dir.equals(config.root())) {
-                  throw e;
-                }
-                log.warn("{}: not watching {}: {}", config.source(), dir, FsWatch.describe(e));
-              }
+              watchDirectory(dir, fileKey, pathZ(dir));
             }
 
             @Override
@@ -712,22 +696,7 @@ final class InotifyWatch implements WatchEngine {
           new NativeWalk.Visitor() {
             @Override
             public void directory(Path dir, long dev, long ino) throws IOException {
-              onRegistered.accept(dir, new FileTable.PackedKey(dev, ino));
-              try {
-                if (NativeWatch.failRegister.test(dir)) {
-                  throw new FsWatch.NativeFailure(watchLimitMessage() + " (test hook)");
-                }
-                int wd = addWatch(dir, w.dirPathZ());
-                dirs.put(wd, dir);
-                if (dir.equals(config.root())) {
-                  rootWd = wd;
-                }
-              } catch (IOException e) {
-                if (FsWatch.isWatchLimit(e) || dir.equals(config.root())) {
-                  throw e;
-                }
-                log.warn("{}: not watching {}: {}", config.source(), dir, FsWatch.describe(e));
-              }
+              watchDirectory(dir, new FileTable.PackedKey(dev, ino), w.dirPathZ());
             }
 
             @Override
@@ -745,9 +714,33 @@ final class InotifyWatch implements WatchEngine {
           atRoot);
     }
 
-    private int addWatch(Path dir) throws IOException {
+    /**
+     * A directory a walk found (either walk): recorded, then watched by {@code pathZ}, its path
+     * NUL-terminated. Failing to watch it is logged, unless it is the root or the watch limit.
+     */
+    private void watchDirectory(Path dir, @Nullable Object fileKey, byte[] pathZ) throws IOException {
+      onRegistered.accept(dir, fileKey);
+      try {
+        if (NativeWatch.failRegister.test(dir)) {
+          throw new FsWatch.NativeFailure(watchLimitMessage() + " (test hook)");
+        }
+        int wd = addWatch(dir, pathZ);
+        dirs.put(wd, dir);
+        if (dir.equals(config.root())) {
+          rootWd = wd;
+        }
+      } catch (IOException e) {
+        if (FsWatch.isWatchLimit(e) || dir.equals(config.root())) {
+          throw e;
+        }
+        log.warn("{}: not watching {}: {}", config.source(), dir, FsWatch.describe(e));
+      }
+    }
+
+    /** {@code dir}'s path as the JDK's walk names it, NUL-terminated. */
+    private byte[] pathZ(Path dir) {
       byte[] s = dir.toString().getBytes(PATH_CHARSET);
-      return addWatch(dir, Arrays.copyOf(s, s.length + 1));
+      return Arrays.copyOf(s, s.length + 1);
     }
 
     /** {@code z}: the directory's path, NUL-terminated. */
@@ -781,24 +774,7 @@ final class InotifyWatch implements WatchEngine {
       }
       byte[] bytes = new byte[end - off];
       buf.get(off, bytes, 0, bytes.length);
-      if (ascii) {
-        return dir.resolve(new String(bytes, StandardCharsets.ISO_8859_1));
-      }
-      String name = new String(bytes, PATH_CHARSET);
-      if (Arrays.equals(name.getBytes(PATH_CHARSET), bytes)) {
-        return dir.resolve(name);
-      }
-      // Bytes that do not decode: find the entry as the JDK names it (a Path holds the raw bytes).
-      try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
-        for (Path e : entries) {
-          if (e.getFileName().toString().equals(name)) {
-            return e;
-          }
-        }
-      } catch (IOException | RuntimeException e) {
-        // the directory is gone
-      }
-      return dir.resolve(name);
+      return NativeWalk.child(dir, bytes, 0, bytes.length, ascii);
     }
   }
 }

@@ -602,7 +602,7 @@ final class NativeWalk {
    * back to the same bytes, else found in a listing of {@code dir} (the JDK's path, with the raw
    * bytes).
    */
-  private static Path child(Path dir, byte[] b, int off, int len, boolean ascii) {
+  static Path child(Path dir, byte[] b, int off, int len, boolean ascii) {
     if (ascii && ASCII_SAFE) {
       return dir.resolve(new String(b, off, len, StandardCharsets.ISO_8859_1));
     }
