@@ -21,6 +21,15 @@ final class Watchers {
   /** Receives (file name relative to the watched dir, kind) on the watcher's thread. */
   interface Listener {
     void on(String key, ChangeKind kind);
+
+    /**
+     * An event whose arrival the watcher stamped itself ({@link System#nanoTime()}'s clock,
+     * CLOCK_MONOTONIC on Linux): the kernel floor, whose reader is another process. By default the
+     * stamp is dropped.
+     */
+    default void at(String key, ChangeKind kind, long nanoTime) {
+      on(key, kind);
+    }
   }
 
   /** Starts watching {@code dir}; returns once the watch is established. */
@@ -83,6 +92,55 @@ final class Watchers {
 
   static Watcher poll() {
     return changeflux("changeflux poll: 100ms", "poll", "interval=100ms");
+  }
+
+  /**
+   * The kernel's floor: {@code benchmarks/src/main/c/inotify_floor.c} (compiled to {@code exe}), a
+   * C reader blocked in poll()/read() on inotify, which stamps each IN_CREATE with CLOCK_MONOTONIC
+   * as read() returns it; the stamps reach {@link Listener#at}, so the pipe to this JVM is not
+   * timed. No user-space watcher of the same events can be quicker on this machine.
+   */
+  static Watcher kernelFloor(Path exe) {
+    return new Watcher() {
+      @Override
+      public String name() {
+        return "kernel floor (C)";
+      }
+
+      @Override
+      public AutoCloseable start(Path dir, Listener l) throws Exception {
+        Process p = new ProcessBuilder(exe.toString(), dir.toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        java.io.BufferedReader out =
+            new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+        if (!"ready".equals(out.readLine())) {
+          p.destroyForcibly();
+          throw new IllegalStateException("inotify_floor did not start");
+        }
+        Thread t =
+            new Thread(
+                () -> {
+                  try {
+                    String line;
+                    while ((line = out.readLine()) != null) {
+                      int sp = line.lastIndexOf(' ');
+                      l.at(line.substring(0, sp), ChangeKind.CREATED, Long.parseLong(line.substring(sp + 1)));
+                    }
+                  } catch (java.io.IOException closed) {
+                    // the process ended
+                  }
+                },
+                "bench-kernel-floor");
+        t.setDaemon(true);
+        t.start();
+        return () -> {
+          p.getOutputStream().close(); // EOF on its stdin ends it
+          if (!p.waitFor(5, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+          }
+          t.join(5000);
+        };
+      }
+    };
   }
 
   /** The JDK's WatchService on one directory (not recursive), its own thread taking keys. */
