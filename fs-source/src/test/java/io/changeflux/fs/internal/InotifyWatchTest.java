@@ -1,5 +1,6 @@
 package io.changeflux.fs.internal;
 
+import io.changeflux.files.internal.NativeWalk;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
