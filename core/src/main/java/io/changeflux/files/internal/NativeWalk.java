@@ -286,6 +286,8 @@ public final class NativeWalk {
   private int entryNameOff;
   private int entryNameLen;
   private boolean entryAscii;
+  /** Whether the current entry's key is ASCII all through (root's path included). */
+  private boolean entryPlain;
   private int dirLen;
 
   /**
@@ -356,6 +358,17 @@ public final class NativeWalk {
    */
   public Path entryPath() {
     return child(java.util.Objects.requireNonNull(entryDir), path, entryNameOff, entryNameLen, entryAscii);
+  }
+
+  /**
+   * Whether the current entry's path (during {@link Visitor#file}) is the root resolved against its
+   * key: true when the root's path and the key are ASCII (in a charset where ASCII is itself), so
+   * that the key names the same bytes; else only {@link #entryPath()} has the entry's path.
+   *
+   * @return {@code true} when {@code root.resolve(key)} is the entry's path
+   */
+  public boolean entryPathIsRootAndKey() {
+    return entryPlain;
   }
 
   /**
@@ -544,14 +557,16 @@ public final class NativeWalk {
       Visitor visitor)
       throws IOException {
     path[nameOff - 1] = '/';
+    boolean plain = asciiPath && asciiName && ASCII_SAFE;
     String key =
-        asciiPath && asciiName && ASCII_SAFE
+        plain
             ? new String(path, keyStart, nameOff + nl - keyStart, StandardCharsets.ISO_8859_1)
             : prefix + new String(path, nameOff, nl, CHARSET);
     entryDir = dir;
     entryNameOff = nameOff;
     entryNameLen = nl;
     entryAscii = asciiName;
+    entryPlain = plain;
     // d_type spares the stat of what is left out anyway
     if (type == DT_DIR) {
       if (!recursive || scanner.prunes(key)) {

@@ -2,6 +2,7 @@ package io.changeflux.poll.internal;
 
 import io.changeflux.files.FileState;
 import io.changeflux.files.TreeScanner;
+import io.changeflux.files.internal.FileStates;
 import io.changeflux.files.internal.LinuxJna;
 import io.changeflux.files.internal.NativeWalk;
 import io.changeflux.files.internal.PackedKey;
@@ -21,6 +22,9 @@ import org.slf4j.LoggerFactory;
  * else by the scanner itself. A walk that fails in a way the native walk does not expect is done
  * again by the scanner, and from then on every scan is.
  *
+ * <p>A state's path is made when first asked where the key names it (ASCII names, the usual
+ * case): a poll that finds nothing changed builds no {@code Path} per file.
+ *
  * <p>The file keys of a native scan are {@link PackedKey}s, the scanner's the JDK's {@code
  * UnixFileKey}s: both have the same text, which is what {@link FileState#sameStat} compares keys
  * of different classes by (and what a state file stores), so a switch from one walk to the other
@@ -28,7 +32,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Not thread-safe: one scan at a time (the poller's thread).
  */
-final class NativeScan {
+public final class NativeScan {
 
   private static final Logger log = LoggerFactory.getLogger(NativeScan.class);
 
@@ -37,7 +41,12 @@ final class NativeScan {
   private int lastCount;
   private boolean unavailableLogged;
 
-  NativeScan(TreeScanner scanner) {
+  /**
+   * The scan of what {@code scanner} walks.
+   *
+   * @param scanner the scanner whose scan this one returns
+   */
+  public NativeScan(TreeScanner scanner) {
     this.scanner = scanner;
   }
 
@@ -75,7 +84,7 @@ final class NativeScan {
    * @return the state of every entry, by key; a new, mutable map
    * @throws IOException when the root is missing, not a directory or cannot be read
    */
-  Map<String, FileState> scan() throws IOException {
+  public Map<String, FileState> scan() throws IOException {
     NativeWalk w = walker();
     if (w != null) {
       try {
@@ -112,6 +121,7 @@ final class NativeScan {
     // Sized for the last scan's count, so that a large tree is not rehashed on every scan.
     HashMap<String, FileState> out = new HashMap<>(Math.max(16, lastCount + lastCount / 3 + 16));
     scanner.checkRoot();
+    Path root = scanner.root();
     w.walk(
         scanner.root(),
         new NativeWalk.Visitor() {
@@ -120,7 +130,13 @@ final class NativeScan {
 
           @Override
           public void file(String key, long size, long mtimeNanos, long dev, long ino) {
-            out.put(key, new FileState(w.entryPath(), size, mtimeNanos, null, new PackedKey(dev, ino)));
+            PackedKey fk = new PackedKey(dev, ino);
+            // no Path per file where the key names it: made when asked (an event, a hash)
+            out.put(
+                key,
+                w.entryPathIsRootAndKey()
+                    ? FileStates.lazy(root, key, size, mtimeNanos, fk)
+                    : new FileState(w.entryPath(), size, mtimeNanos, null, fk));
           }
         },
         true);

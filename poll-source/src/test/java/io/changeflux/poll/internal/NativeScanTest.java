@@ -75,8 +75,10 @@ class NativeScanTest {
           assertThat(scan.walksNatively()).isTrue();
           String mode = "recursive=" + recursive + " followLinks=" + follow + " gitignore=" + gitignore;
           Map<String, FileState> ours = scan.scan();
-          List<String> want = lines(scanner.scan());
+          Map<String, FileState> theirs = scanner.scan();
+          List<String> want = lines(theirs);
           assertThat(lines(ours)).as(mode).containsExactlyElementsOf(want);
+          theirs.forEach((k, f) -> assertThat(ours.get(k).path()).as(k).isEqualTo(f.path()));
           assertThat(ours.values()).as(mode).allMatch(f -> f.fileKey() instanceof PackedKey);
           assertThat(want).as(mode).anyMatch(l -> l.startsWith("fifo |"));
           assertThat(want).as(mode).anyMatch(l -> l.startsWith("bad\uFFFD.txt | ") && l.contains("%FF"));
