@@ -1,8 +1,8 @@
 package io.changeflux.files;
 
+import io.changeflux.files.internal.FileStates;
 import java.nio.file.Path;
 import java.util.Objects;
-import io.changeflux.files.internal.FileStates;
 import org.jspecify.annotations.Nullable;
 
 /**

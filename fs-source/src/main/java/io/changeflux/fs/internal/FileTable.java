@@ -1,7 +1,7 @@
 package io.changeflux.fs.internal;
 
-import io.changeflux.files.internal.PackedKey;
 import io.changeflux.files.FileState;
+import io.changeflux.files.internal.PackedKey;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;

@@ -1,11 +1,11 @@
 package io.changeflux.fs.internal;
 
-import io.changeflux.files.internal.NativeWalk;
-import io.changeflux.files.internal.PackedKey;
 import org.jspecify.annotations.Nullable;
 
 import com.sun.jna.LastErrorException;
 import io.changeflux.files.TreeScanner;
+import io.changeflux.files.internal.NativeWalk;
+import io.changeflux.files.internal.PackedKey;
 import io.methvin.watcher.DirectoryChangeEvent.EventType;
 import java.io.IOException;
 import java.nio.ByteBuffer;

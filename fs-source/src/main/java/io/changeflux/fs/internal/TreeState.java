@@ -1,9 +1,9 @@
 package io.changeflux.fs.internal;
 
-import io.changeflux.files.internal.PackedKey;
 import io.changeflux.ChangeKind;
 import io.changeflux.files.FileState;
 import io.changeflux.files.TreeScanner;
+import io.changeflux.files.internal.PackedKey;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;

@@ -1,10 +1,10 @@
 package io.changeflux.fs.internal;
 
-import io.changeflux.files.internal.PackedKey;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.changeflux.files.FileState;
 import io.changeflux.files.TreeScanner;
+import io.changeflux.files.internal.PackedKey;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

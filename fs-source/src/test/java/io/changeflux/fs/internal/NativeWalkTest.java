@@ -1,11 +1,11 @@
 package io.changeflux.fs.internal;
 
-import io.changeflux.files.internal.NativeWalk;
-import io.changeflux.files.internal.PackedKey;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.changeflux.files.TreeScanner;
+import io.changeflux.files.internal.NativeWalk;
+import io.changeflux.files.internal.PackedKey;
 import io.changeflux.poll.internal.HostileTrees;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
