@@ -6,6 +6,7 @@
 module io.changeflux.poll {
   requires static org.jspecify;
   requires transitive io.changeflux.core;
+  requires com.sun.jna; // the scan's native walk on Linux (core's NativeWalk)
   requires org.slf4j;
 
   exports io.changeflux.poll;

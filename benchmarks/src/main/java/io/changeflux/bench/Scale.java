@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * A tree of {@code files} files in {@code dirs} leaf directories: time until the watch is ready and
  * memory, each watcher in its own JVM (ScaleProbe), the modes interleaved round by round; then the
- * poll backend's scan of the tree (TreeScanner.scan, what poll: does every interval) against {@code
+ * poll backend's scan of the tree (NativeScan.scan: the native walk on Linux, TreeScanner elsewhere; what poll: does every interval) against {@code
  * find -printf} of path, size and mtime, in back-to-back pairs.
  */
 final class Scale {
@@ -67,7 +67,8 @@ final class Scale {
     }
 
     // poll scan vs find, paired
-    TreeScanner scanner = new TreeScanner(root, true, false);
+    io.changeflux.poll.internal.NativeScan scanner =
+        new io.changeflux.poll.internal.NativeScan(new TreeScanner(root, true, false));
     int[] scanned = new int[1];
     io.changeflux.PairedRatios.Result pr =
         io.changeflux.PairedRatios.measure(
@@ -120,7 +121,7 @@ final class Scale {
 
   /**
    * The poll scan alone, without the probes: {@code Scale ROOT [pairs]} builds the 100k tree at
-   * ROOT when it is missing (kept for the next run), then times {@code TreeScanner.scan()} against
+   * ROOT when it is missing (kept for the next run), then times the poll scan ({@code NativeScan.scan()}) against
    * {@code find -printf} in back-to-back pairs (which goes first alternates) and prints the medians
    * of wall time and of CPU time (user + system: the scanning JVM's, GC and JIT included, against
    * the find process's, from the shell's {@code times}), and the medians of the per-pair ratios.
@@ -132,7 +133,9 @@ final class Scale {
     if (!Files.isDirectory(root)) {
       buildTree(root, 100_000, 10_000);
     }
-    TreeScanner scanner = new TreeScanner(root, true, false);
+    // what poll: runs every interval: the native walk on Linux, TreeScanner elsewhere
+    io.changeflux.poll.internal.NativeScan scanner =
+        new io.changeflux.poll.internal.NativeScan(new TreeScanner(root, true, false));
     com.sun.management.OperatingSystemMXBean os =
         (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
     int entries = 0;
@@ -168,7 +171,7 @@ final class Scale {
       cpuRatio.add(sc / f[1]);
     }
     System.out.printf(
-        "scan %d entries, %d pairs: wall TreeScanner %.3f s  find %.3f s  ratio %.3f | CPU TreeScanner %.3f s  find %.3f s  ratio %.3f%n",
+        "scan %d entries, %d pairs: wall poll scan %.3f s  find %.3f s  ratio %.3f | CPU poll scan %.3f s  find %.3f s  ratio %.3f%n",
         entries,
         rounds,
         Bench.median(scanWall),

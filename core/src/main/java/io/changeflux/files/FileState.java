@@ -1,5 +1,6 @@
 package io.changeflux.files;
 
+import io.changeflux.files.internal.FileStates;
 import java.nio.file.Path;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
@@ -10,11 +11,21 @@ import org.jspecify.annotations.Nullable;
  */
 public final class FileState {
 
-  private final Path path;
+  /** The path; null until first asked for a state made with a {@link #base} and {@link #relative} key. */
+  private @Nullable Path path;
+  /** With {@link #relative}: the path is {@code base.resolve(relative)}, made when first asked. */
+  private final @Nullable Path base;
+  private final @Nullable String relative;
   private final long size;
   private final long mtimeNanos;
   private final @Nullable String sha;
   private final @Nullable Object fileKey;
+
+  static {
+    // The scans' way to make a state whose path is resolved when first asked (not API).
+    FileStates.setFactory(
+        (base, relative, size, mtimeNanos, fileKey) -> new FileState(null, base, relative, size, mtimeNanos, null, fileKey));
+  }
 
   /**
    * A state without a content hash or file key.
@@ -50,7 +61,20 @@ public final class FileState {
    * @param fileKey the file's identity, or null
    */
   public FileState(Path path, long size, long mtimeNanos, @Nullable String sha, @Nullable Object fileKey) {
-    this.path = Objects.requireNonNull(path, "path");
+    this(Objects.requireNonNull(path, "path"), null, null, size, mtimeNanos, sha, fileKey);
+  }
+
+  private FileState(
+      @Nullable Path path,
+      @Nullable Path base,
+      @Nullable String relative,
+      long size,
+      long mtimeNanos,
+      @Nullable String sha,
+      @Nullable Object fileKey) {
+    this.path = path;
+    this.base = base;
+    this.relative = relative;
     this.size = size;
     this.mtimeNanos = mtimeNanos;
     this.sha = sha;
@@ -63,7 +87,13 @@ public final class FileState {
    * @return the path; never null
    */
   public Path path() {
-    return path;
+    Path p = path;
+    if (p == null) {
+      // Made once (racing callers make equal paths; a Path is immutable, safely shared)
+      p = Objects.requireNonNull(base).resolve(Objects.requireNonNull(relative));
+      path = p;
+    }
+    return p;
   }
 
   /**
@@ -109,7 +139,7 @@ public final class FileState {
    * @return a new state; this one is unchanged
    */
   public FileState withSha(@Nullable String sha) {
-    return new FileState(path, size, mtimeNanos, sha, fileKey);
+    return new FileState(path, base, relative, size, mtimeNanos, sha, fileKey);
   }
 
   /**
@@ -145,6 +175,6 @@ public final class FileState {
 
   @Override
   public String toString() {
-    return path + " (" + size + " B, mtime " + mtimeNanos + (sha == null ? "" : ", sha " + sha) + ")";
+    return path() + " (" + size + " B, mtime " + mtimeNanos + (sha == null ? "" : ", sha " + sha) + ")";
   }
 }

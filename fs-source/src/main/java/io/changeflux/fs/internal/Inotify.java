@@ -4,6 +4,7 @@ import org.jspecify.annotations.Nullable;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Native;
+import io.changeflux.files.internal.LinuxJna;
 import java.nio.Buffer;
 
 /**
@@ -46,55 +47,21 @@ final class Inotify {
 
   static {
     Throwable why = null;
-    try {
-      if (!System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux")) {
-        why = new UnsupportedOperationException("inotify is Linux only");
-      } else if (Native.LONG_SIZE != 8) {
-        why = new UnsupportedOperationException("the native engine needs a 64-bit JVM");
-      } else {
-        skipLdconfig();
+    String jna = LinuxJna.unavailableReason(); // also sets JNA's search path first
+    if (jna != null) {
+      why = new UnsupportedOperationException("inotify: " + jna);
+    } else {
+      try {
         // libc.so.6 by its soname: "c" would make JNA try libc.so (a linker script) and search
         Native.register(Inotify.class, com.sun.jna.Platform.C_LIBRARY_NAME);
+      } catch (Throwable t) { // UnsatisfiedLinkError, NoClassDefFoundError: JNA cannot load here
+        why = t;
       }
-    } catch (Throwable t) { // UnsatisfiedLinkError, NoClassDefFoundError: JNA cannot load here
-      why = t;
     }
     UNAVAILABLE = why;
   }
 
   private Inotify() {}
-
-  /**
-   * JNA's library search path, when nobody set one: the directories JNA itself would list on
-   * Linux, without the {@code ldconfig -p} it otherwise runs as a child process to add the
-   * directories of {@code /etc/ld.so.conf} (a fork and exec while the first watch starts; libc is
-   * found by its soname, and so is any library named by its soname, through the loader's cache).
-   */
-  private static void skipLdconfig() {
-    if (System.getProperty("jna.platform.library.path") != null) {
-      return;
-    }
-    String arch = System.getProperty("os.arch", "");
-    String multiarch =
-        "amd64".equals(arch) || "x86_64".equals(arch)
-            ? "x86_64-linux-gnu"
-            : "aarch64".equals(arch) ? "aarch64-linux-gnu" : null;
-    StringBuilder path = new StringBuilder();
-    for (String d :
-        new String[] {
-          multiarch == null ? null : "/usr/lib/" + multiarch,
-          multiarch == null ? null : "/lib/" + multiarch,
-          "/usr/lib64",
-          "/lib64",
-          "/usr/lib",
-          "/lib"
-        }) {
-      if (d != null && new java.io.File(d).isDirectory()) {
-        path.append(path.length() == 0 ? "" : java.io.File.pathSeparator).append(d);
-      }
-    }
-    System.setProperty("jna.platform.library.path", path.toString());
-  }
 
   /** Whether the calls below can be made; else {@link #unavailableReason()} says why. */
   static boolean available() {

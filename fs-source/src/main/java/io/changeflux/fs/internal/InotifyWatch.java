@@ -4,6 +4,8 @@ import org.jspecify.annotations.Nullable;
 
 import com.sun.jna.LastErrorException;
 import io.changeflux.files.TreeScanner;
+import io.changeflux.files.internal.NativeWalk;
+import io.changeflux.files.internal.PackedKey;
 import io.methvin.watcher.DirectoryChangeEvent.EventType;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -696,7 +698,7 @@ final class InotifyWatch implements WatchEngine {
           new NativeWalk.Visitor() {
             @Override
             public void directory(Path dir, long dev, long ino) throws IOException {
-              watchDirectory(dir, new FileTable.PackedKey(dev, ino), w.dirPathZ());
+              watchDirectory(dir, new PackedKey(dev, ino), w.dirPathZ());
             }
 
             @Override

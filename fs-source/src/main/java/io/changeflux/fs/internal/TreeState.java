@@ -3,6 +3,7 @@ package io.changeflux.fs.internal;
 import io.changeflux.ChangeKind;
 import io.changeflux.files.FileState;
 import io.changeflux.files.TreeScanner;
+import io.changeflux.files.internal.PackedKey;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -94,7 +95,7 @@ final class TreeState {
 
   /**
    * A directory the watcher registered, with the file key it had then (null where none): the JDK's
-   * key from a {@link TreeScanner} walk, or a {@link FileTable.PackedKey} from the native engine's
+   * key from a {@link TreeScanner} walk, or a {@link PackedKey} from the native engine's
    * walk; kept as a {@code PackedKey} where it has the {@code (dev,ino)} form, so that both compare
    * by value.
    */
@@ -103,7 +104,7 @@ final class TreeState {
   }
 
   /**
-   * What a directory is known by: a {@link FileTable.PackedKey} of its device and inode where its
+   * What a directory is known by: a {@link PackedKey} of its device and inode where its
    * file key has that form (the JDK's {@code UnixFileKey}, or a {@code PackedKey} already), else the
    * key itself ({@link TreeScanner#NO_KEY} for none).
    */
@@ -111,11 +112,11 @@ final class TreeState {
     if (fileKey == null || fileKey == TreeScanner.NO_KEY) {
       return TreeScanner.NO_KEY;
     }
-    if (fileKey instanceof FileTable.PackedKey) {
+    if (fileKey instanceof PackedKey) {
       return fileKey;
     }
-    long[] di = FileTable.PackedKey.parse(fileKey);
-    return di == null ? fileKey : new FileTable.PackedKey(di[0], di[1]);
+    long[] di = PackedKey.parse(fileKey);
+    return di == null ? fileKey : new PackedKey(di[0], di[1]);
   }
 
   /**

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.changeflux.files.FileState;
 import io.changeflux.files.TreeScanner;
+import io.changeflux.files.internal.PackedKey;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -75,7 +76,7 @@ class FileTableTest {
         long mtime = rnd.nextLong();
         long dev = rnd.nextInt(3);
         long ino = rnd.nextInt(20) == 0 ? (1L << 40) + rnd.nextInt(99) : (rnd.nextBoolean() ? 0xFFFF_FFFFL : rnd.nextInt(1 << 20));
-        FileState f = new FileState(ROOT.resolve(key), size, mtime, null, new FileTable.PackedKey(dev, ino));
+        FileState f = new FileState(ROOT.resolve(key), size, mtime, null, new PackedKey(dev, ino));
         if (rnd.nextBoolean()) {
           assertSame(t.put(key, f), ref.put(key, f));
         } else {
@@ -122,7 +123,7 @@ class FileTableTest {
     assertThat(t.layout("d")).as("no name needs chars now").isEqualTo("latin1 wide linear");
     assertThat(t.get("d/big").size()).isEqualTo(1L << 33);
     assertThat(t.get("d/f3.txt").mtimeNanos()).isEqualTo(1_700_000_000_000_000_003L);
-    assertThat(t.get("d/f3.txt").fileKey()).isEqualTo(new FileTable.PackedKey(0xfe00, 1_000_003));
+    assertThat(t.get("d/f3.txt").fileKey()).isEqualTo(new PackedKey(0xfe00, 1_000_003));
     assertThat(t.sortedKeys()).hasSize(11);
     assertThat(t.layout("e")).isNull();
   }
@@ -133,7 +134,7 @@ class FileTableTest {
     TreeScanner scanner = new TreeScanner(dir, true, false);
     FileState stat = scanner.stat(file);
     assertThat(stat).isNotNull();
-    long[] di = FileTable.PackedKey.parse(stat.fileKey());
+    long[] di = PackedKey.parse(stat.fileKey());
     org.junit.jupiter.api.Assumptions.assumeTrue(di != null, "a platform key of the (dev=..,ino=..) form");
     FileTable t = new FileTable(scanner.root());
     t.add("f", stat.size(), stat.mtimeNanos(), di[0], di[1]);
@@ -205,7 +206,7 @@ class FileTableTest {
     assertThat(stat.sameStat(back)).isTrue();
     assertThat(String.valueOf(back.fileKey())).isEqualTo(String.valueOf(stat.fileKey()));
     if (stat.fileKey() != null && stat.fileKey().getClass().getName().equals("sun.nio.fs.UnixFileKey")) {
-      assertThat(back.fileKey()).isInstanceOf(FileTable.PackedKey.class);
+      assertThat(back.fileKey()).isInstanceOf(PackedKey.class);
     }
     FileState other = new FileState(stat.path(), stat.size(), stat.mtimeNanos(), null, "(dev=1,ino=2)");
     assertThat(back.sameStat(other)).isFalse();
@@ -249,10 +250,10 @@ class FileTableTest {
   void sameStatComparesSizeTimeAndKeyWhereBothHaveOne() {
     FileTable a = new FileTable(ROOT);
     FileTable b = new FileTable(ROOT);
-    a.put("d/x", new FileState(ROOT.resolve("d/x"), 1, 2, null, new FileTable.PackedKey(3, 4)));
-    b.put("d/x", new FileState(ROOT.resolve("d/x"), 1, 2, null, new FileTable.PackedKey(3, 4)));
+    a.put("d/x", new FileState(ROOT.resolve("d/x"), 1, 2, null, new PackedKey(3, 4)));
+    b.put("d/x", new FileState(ROOT.resolve("d/x"), 1, 2, null, new PackedKey(3, 4)));
     assertThat(a.sameStat("d/x", b)).isTrue();
-    b.put("d/x", new FileState(ROOT.resolve("d/x"), 1, 2, null, new FileTable.PackedKey(3, 5)));
+    b.put("d/x", new FileState(ROOT.resolve("d/x"), 1, 2, null, new PackedKey(3, 5)));
     assertThat(a.sameStat("d/x", b)).isFalse();
     b.put("d/x", new FileState(ROOT.resolve("d/x"), 1, 2, null, null));
     assertThat(a.sameStat("d/x", b)).isTrue();
@@ -264,11 +265,11 @@ class FileTableTest {
   @Test
   void aRecordedStatMatchesOnlyTheSameSizeTimeAndFileKeyText() {
     FileTable t = new FileTable(ROOT);
-    FileTable.PackedKey k = new FileTable.PackedKey(3, 4);
+    PackedKey k = new PackedKey(3, 4);
     t.put("d/x", new FileState(ROOT.resolve("d/x"), 1, 2, null, k));
     assertThat(t.sameStat("d/x", 1, 2, k.toString())).isTrue();
     assertThat(t.sameStat("d/x", 1, 2, null)).as("no recorded key: size and time decide").isTrue();
-    assertThat(t.sameStat("d/x", 1, 2, new FileTable.PackedKey(3, 5).toString())).isFalse();
+    assertThat(t.sameStat("d/x", 1, 2, new PackedKey(3, 5).toString())).isFalse();
     assertThat(t.sameStat("d/x", 9, 2, k.toString())).isFalse();
     assertThat(t.sameStat("d/x", 1, 9, k.toString())).isFalse();
     assertThat(t.sameStat("d/y", 1, 2, k.toString())).isFalse();
@@ -288,7 +289,7 @@ class FileTableTest {
       case 1:
         return "(text-" + rnd.nextInt(5) + ")";
       default:
-        return new FileTable.PackedKey(rnd.nextInt(3), rnd.nextInt(1000));
+        return new PackedKey(rnd.nextInt(3), rnd.nextInt(1000));
     }
   }
 

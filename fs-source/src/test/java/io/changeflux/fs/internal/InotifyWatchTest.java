@@ -7,6 +7,7 @@ import io.changeflux.ChangeEvent;
 import io.changeflux.ChangeKind;
 import io.changeflux.ChangeSources;
 import io.changeflux.files.TreeScanner;
+import io.changeflux.files.internal.NativeWalk;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;

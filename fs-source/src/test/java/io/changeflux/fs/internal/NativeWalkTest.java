@@ -3,9 +3,10 @@ package io.changeflux.fs.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.changeflux.files.GitIgnore;
 import io.changeflux.files.TreeScanner;
-import io.changeflux.testkit.HostileStrings;
+import io.changeflux.files.internal.NativeWalk;
+import io.changeflux.files.internal.PackedKey;
+import io.changeflux.poll.internal.HostileTrees;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -14,14 +15,12 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -91,12 +90,12 @@ class NativeWalkTest {
             assertThat(new String(java.util.Arrays.copyOf(z, z.length - 1), StandardCharsets.ISO_8859_1))
                 .as("the bytes the walk opens and watches %s by", d)
                 .isEqualTo(new String(rawBytes(d), StandardCharsets.ISO_8859_1));
-            dirs.add(raw(d) + " " + new FileTable.PackedKey(dev, ino));
+            dirs.add(raw(d) + " " + new PackedKey(dev, ino));
           }
 
           @Override
           public void file(String key, long size, long mtimeNanos, long dev, long ino) {
-            files.add(key + " | " + raw(w.entryPath()) + " | " + size + " " + mtimeNanos + " " + new FileTable.PackedKey(dev, ino));
+            files.add(key + " | " + raw(w.entryPath()) + " | " + size + " " + mtimeNanos + " " + new PackedKey(dev, ino));
           }
         },
         true);
@@ -124,81 +123,23 @@ class NativeWalkTest {
     return out.toByteArray();
   }
 
-  private static void sh(Path cwd, String script) throws Exception {
-    Process p = new ProcessBuilder("bash", "-c", script).directory(cwd.toFile()).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor()).as("%s: %s", script, out).isZero();
-  }
+  private Path built;
 
-  /** A tree with every kind of entry and name the walk must agree on. */
+  /** The shared hostile tree (poll-source's test-jar), made deletable again afterwards. */
   private Path hostileTree() throws Exception {
-    Path root = Files.createDirectory(dir.resolve("root"));
-    Files.writeString(root.resolve("plain.txt"), "hello");
-    Files.writeString(root.resolve("with\nnewline"), "n");
-    Files.writeString(root.resolve("ünïcödé 日本語 💥"), "u");
-    Files.createDirectories(root.resolve("a/b/c"));
-    Files.writeString(root.resolve("a/b/c/deep.txt"), "deep");
-    Files.writeString(root.resolve("a/b/é.txt"), "accent");
-    Files.createDirectories(root.resolve("empty"));
-    Files.createDirectories(root.resolve("a/empty2"));
-    // Hostile names, as the testkit makes them (a name cannot hold '/' or NUL, nor be . or ..)
-    Path hostile = Files.createDirectory(root.resolve("hostile"));
-    int made = 0;
-    for (String s : HostileStrings.text().sampleStream().limit(200).toList()) {
-      String name = s.replace('/', '_').replace('\u0000', '_');
-      if (name.equals(".") || name.equals("..") || name.getBytes(StandardCharsets.UTF_8).length > 200) {
-        continue;
-      }
-      Path f = hostile.resolve(name);
-      if (!Files.exists(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-        Files.writeString(f, name);
-        made++;
-      }
-    }
-    assertThat(made).isGreaterThan(50);
-    // Bytes that are not UTF-8: a file, a directory with files, a truncated sequence
-    sh(
-        root,
-        "touch \"$(printf 'bad\\xff.txt')\" && mkdir \"$(printf 'dir\\xfe\\xfd')\""
-            + " && echo x > \"$(printf 'dir\\xfe\\xfd')/inside\" && touch \"$(printf 'dir\\xfe\\xfd')/$(printf 'trunc\\xc3')\""
-            + " && mkdir \"$(printf 'dir\\xfe\\xfd')/$(printf 'sub\\x80')\" && touch \"$(printf 'dir\\xfe\\xfd')/$(printf 'sub\\x80')/leaf\"");
-    // Links: to a file, to a directory, dangling, a loop to an ancestor, a link to itself
-    Files.createSymbolicLink(root.resolve("link-file"), Path.of("plain.txt"));
-    Files.createSymbolicLink(root.resolve("link-dir"), Path.of("a"));
-    Files.createSymbolicLink(root.resolve("dangling"), Path.of("nowhere"));
-    Files.createSymbolicLink(root.resolve("a/b/loop"), Path.of("../.."));
-    Files.createSymbolicLink(root.resolve("self"), Path.of("self"));
-    sh(root, "mkfifo fifo");
-    // What gitignore prunes and skips
-    Files.writeString(root.resolve(".gitignore"), "node_modules/\n*.log\nbuild/\n");
-    Files.createDirectories(root.resolve("node_modules/pkg"));
-    Files.writeString(root.resolve("node_modules/pkg/index.js"), "js");
-    Files.createDirectories(root.resolve("logs"));
-    Files.writeString(root.resolve("logs/app.log"), "log");
-    Files.writeString(root.resolve("logs/keep.txt"), "keep");
-    Files.createDirectories(root.resolve("build"));
-    Files.writeString(root.resolve("build/out.o"), "o");
-    Files.createDirectories(root.resolve(".git/info"));
-    Files.writeString(root.resolve(".git/HEAD"), "ref: refs/heads/main\n");
-    Files.writeString(root.resolve(".git/info/exclude"), "");
-    // A time with nanoseconds, and one before 1970
-    Files.setLastModifiedTime(root.resolve("plain.txt"), FileTime.from(1_700_000_000_123_456_789L, TimeUnit.NANOSECONDS));
-    Files.setLastModifiedTime(root.resolve("a/b/é.txt"), FileTime.from(-86_400_000_000_001L, TimeUnit.MICROSECONDS));
-    return root;
+    built = HostileTrees.build(dir);
+    return built;
   }
 
-  /** The prune and skip rules a {@code gitignore=true} watch has (as FsProvider builds them). */
+  @AfterEach
+  void openTree() throws Exception {
+    if (built != null) {
+      HostileTrees.open(built);
+    }
+  }
+
   private static TreeScanner gitignoreScanner(Path root, boolean recursive, boolean followLinks) {
-    GitIgnore ignore = GitIgnore.forRoot(root);
-    Predicate<String> dirs =
-        k -> {
-          String name = k.substring(k.lastIndexOf('/') + 1);
-          if (name.equals(".git") || k.equals(".git/info") || k.endsWith("/.git/info")) {
-            return false;
-          }
-          return ignore.ignored(k, true);
-        };
-    return new TreeScanner(root, recursive, followLinks, dirs, ignore::ignored);
+    return HostileTrees.gitignoreScanner(root, recursive, followLinks);
   }
 
   @Test
@@ -357,7 +298,7 @@ class NativeWalkTest {
             new NativeWalk.Visitor() {
               @Override
               public void directory(Path d, long dev, long ino) {
-                tree.registered(d, new FileTable.PackedKey(dev, ino));
+                tree.registered(d, new PackedKey(dev, ino));
               }
 
               @Override
@@ -371,8 +312,8 @@ class NativeWalkTest {
     // another identity under a known name (a directory re-created) is not registered as itself
     Path a = root.resolve("a/empty2");
     Object jdkKey = Files.readAttributes(a, BasicFileAttributes.class).fileKey();
-    long[] di = FileTable.PackedKey.parse(jdkKey);
-    tree.registered(a, new FileTable.PackedKey(di[0], di[1] + 1));
+    long[] di = PackedKey.parse(jdkKey);
+    tree.registered(a, new PackedKey(di[0], di[1] + 1));
     assertThat(tree.unregistered(scanned)).containsExactly(a);
     tree.registered(a, jdkKey); // the JDK's key for it: the same again
     assertThat(tree.unregistered(scanned)).isEmpty();

@@ -51,6 +51,8 @@ public final class DirectoryPoller implements TreePoller {
 
   private final PollConfig config;
   private final TreeScanner scanner;
+  /** The scanner's scan, walked natively where it can be. */
+  private final NativeScan nativeScan;
   /** With {@code gitignore=true}: the rules; the scanner neither enters nor lists what they ignore. */
   private final @Nullable GitIgnore ignore;
   /** With {@code gitignore=true}: {@code .git/info/exclude} at the last scan (null: absent). */
@@ -139,6 +141,7 @@ public final class DirectoryPoller implements TreePoller {
             ? new TreeScanner(config.root(), config.recursive(), config.followLinks(), prune, skip)
             : new TreeScanner(
                 config.root(), config.recursive(), config.followLinks(), k -> ig.ignored(k, true), ig::ignored);
+    this.nativeScan = new NativeScan(scanner);
     this.exclude = ig == null ? null : excludeState();
     this.hasher = FileHasher.within(config.root(), config.followLinks());
     this.emit = emit;
@@ -462,7 +465,7 @@ public final class DirectoryPoller implements TreePoller {
    */
   private Map<String, FileState> scan(Map<String, FileState> previous) throws IOException {
     long wallNanos = Instant.now().toEpochMilli() * 1_000_000L;
-    Map<String, FileState> now = scanner.scan();
+    Map<String, FileState> now = nativeScan.scan();
     if (config.content()) {
       for (Map.Entry<String, FileState> e : now.entrySet()) {
         FileState cur = e.getValue();

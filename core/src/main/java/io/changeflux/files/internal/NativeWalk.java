@@ -1,4 +1,4 @@
-package io.changeflux.fs.internal;
+package io.changeflux.files.internal;
 
 import org.jspecify.annotations.Nullable;
 
@@ -27,7 +27,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The native engine's own walk of a tree (Linux, JNA direct mapping): each directory opened with
+ * A walk of a tree by Linux system calls (JNA direct mapping), shared by the {@code fs:} native
+ * engine's registration walk and the {@code poll:} scan: each directory opened with
  * {@code openat} relative to its parent's descriptor, listed with {@code getdents64} into a direct
  * buffer (one per depth, reused), each entry stat'ed with {@code statx} relative to the open
  * directory into one reused direct buffer — no {@code Path}, {@code BasicFileAttributes} or state
@@ -53,9 +54,11 @@ import org.slf4j.LoggerFactory;
  * unexpected {@code errno} mid-walk ({@code ENOSYS}, {@code EINVAL}) throws {@link Unsupported},
  * and the caller walks with the {@link TreeScanner} instead ({@link #disable}: from then on).
  *
- * <p>Not thread-safe: one walk at a time per instance (the engine's owner thread).
+ * <p>Not thread-safe: one walk at a time per instance (the engine's owner thread, the poller's
+ * thread). Where JNA itself is missing, this class cannot even be loaded: callers ask {@link
+ * LinuxJna#unavailableReason()} first.
  */
-final class NativeWalk {
+public final class NativeWalk {
 
   private static final Logger log = LoggerFactory.getLogger(NativeWalk.class);
 
@@ -106,16 +109,16 @@ final class NativeWalk {
    * A test hook: run with each directory's path after its visitor call (its watch) and before it is
    * listed, on the walking thread; e.g. to delete it.
    */
-  static volatile @Nullable Consumer<Path> beforeList;
+  public static volatile @Nullable Consumer<Path> beforeList;
 
   /** A test hook: a directory it is true for makes the walk fail as on an unexpected errno. */
-  static volatile java.util.function.Predicate<Path> failAt = p -> false;
+  public static volatile java.util.function.Predicate<Path> failAt = p -> false;
 
   /** The reason {@link #disable} records for the {@link #failAt} hook. */
-  static final String TEST_HOOK = "failed by a test hook";
+  public static final String TEST_HOOK = "failed by a test hook";
 
   /** Undoes a {@link #disable} caused by {@link #failAt} (tests). */
-  static void enableAfterTestHook() {
+  public static void enableAfterTestHook() {
     if (TEST_HOOK.equals(unavailable)) {
       unavailable = null;
     }
@@ -150,8 +153,8 @@ final class NativeWalk {
     }
     O_DIRECTORY = dir;
     O_NOFOLLOW = nofollow;
-    if (why == null && !Inotify.available()) { // also sets JNA's search path first
-      why = "inotify unavailable: " + Inotify.unavailableReason();
+    if (why == null) {
+      why = LinuxJna.unavailableReason(); // also sets JNA's search path first
     }
     if (why == null) {
       try {
@@ -164,17 +167,30 @@ final class NativeWalk {
     unavailable = why;
   }
 
-  /** Whether the walk can run here; else {@link #unavailableReason()} says why. */
-  static boolean available() {
+  /**
+   * Whether the walk can run here; else {@link #unavailableReason()} says why.
+   *
+   * @return {@code true} until the walk is known not to work here
+   */
+  public static boolean available() {
     return unavailable == null;
   }
 
-  static @Nullable String unavailableReason() {
+  /**
+   * Why the walk cannot run here.
+   *
+   * @return the reason, or null while it is {@link #available()}
+   */
+  public static @Nullable String unavailableReason() {
     return unavailable;
   }
 
-  /** Stops using the walk (an unexpected failure mid-walk), logged once. */
-  static void disable(Throwable why) {
+  /**
+   * Stops using the walk (an unexpected failure mid-walk), logged once.
+   *
+   * @param why the failure
+   */
+  public static void disable(Throwable why) {
     if (unavailable == null) {
       unavailable = String.valueOf(why.getMessage());
       log.warn("the native engine's own tree walk failed ({}); walking with the JDK from now on", why.getMessage());
@@ -191,9 +207,9 @@ final class NativeWalk {
     try {
       Calls.statx(AT_FDCWD, address(path), AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, STATX_MASK, address(st));
       Object jdk = Files.readAttributes(Path.of("/"), BasicFileAttributes.class).fileKey();
-      Boolean same = jdk == null ? null : FileTable.PackedKey.sameAs(jdk.toString(), dev(st), st.getLong(32));
+      Boolean same = jdk == null ? null : PackedKey.sameAs(jdk.toString(), dev(st), st.getLong(32));
       if (!Boolean.TRUE.equals(same)) {
-        return "statx's device and inode of / (" + new FileTable.PackedKey(dev(st), st.getLong(32)) + ") are not the JDK's " + jdk;
+        return "statx's device and inode of / (" + new PackedKey(dev(st), st.getLong(32)) + ") are not the JDK's " + jdk;
       }
       int fd = Calls.openat(AT_FDCWD, address(path), O_DIRECTORY | O_CLOEXEC, 0);
       try {
@@ -209,10 +225,13 @@ final class NativeWalk {
   }
 
   /** What a walk reports. */
-  interface Visitor {
+  public interface Visitor {
     /**
      * A directory the walk enters (the start included), before it is listed.
      *
+     * @param dir the directory's absolute path
+     * @param dev its device
+     * @param ino its inode number
      * @throws IOException to stop the walk ({@link #walk} rethrows it as a {@link
      *     TreeScanner.VisitorException})
      */
@@ -222,13 +241,18 @@ final class NativeWalk {
      * An entry: a file, or a link that is not followed ({@link NativeWalk#entryPath()} is its path
      * during this call).
      *
+     * @param key the entry's key (its path relative to the root, {@code /} separators)
+     * @param size its size
+     * @param mtimeNanos its modification time, ns since the epoch
+     * @param dev its device
+     * @param ino its inode number
      * @throws IOException to stop the walk, as for {@link #directory}
      */
     void file(String key, long size, long mtimeNanos, long dev, long ino) throws IOException;
   }
 
   /** An unexpected failure of a call (the walk cannot be trusted here): walk with the JDK instead. */
-  static final class Unsupported extends RuntimeException {
+  public static final class Unsupported extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
     Unsupported(String message) {
@@ -262,9 +286,16 @@ final class NativeWalk {
   private int entryNameOff;
   private int entryNameLen;
   private boolean entryAscii;
+  /** Whether the current entry's key is ASCII all through (root's path included). */
+  private boolean entryPlain;
   private int dirLen;
 
-  NativeWalk(TreeScanner scanner) {
+  /**
+   * A walk of what {@code scanner} walks: its root, modes and predicates; its warnings.
+   *
+   * @param scanner the scanner whose walk this one mirrors
+   */
+  public NativeWalk(TreeScanner scanner) {
     this.scanner = scanner;
     this.recursive = scanner.recursive();
     this.followLinks = scanner.followLinks();
@@ -273,8 +304,13 @@ final class NativeWalk {
     this.rootChars = root.toString().length();
   }
 
-  /** Whether this walk can start at {@code start} (the paths' bytes fit its buffer). */
-  boolean canStart(Path start) {
+  /**
+   * Whether this walk can start at {@code start} (the paths' bytes fit its buffer).
+   *
+   * @param start where a walk would start
+   * @return {@code true} when it can
+   */
+  public boolean canStart(Path start) {
     return available() && rootBytes.length + 1 < PATH_BYTES && start.toString().length() < PATH_BYTES / 4;
   }
 
@@ -308,14 +344,31 @@ final class NativeWalk {
   /**
    * The current directory's absolute path, NUL-terminated (during {@link Visitor#directory}): the
    * bytes the walk opens it by.
+   *
+   * @return a copy of the bytes, with the NUL
    */
-  byte[] dirPathZ() {
+  public byte[] dirPathZ() {
     return Arrays.copyOf(path, dirLen + 1); // the byte after the path is 0 while it is visited
   }
 
-  /** The current entry's absolute path (during {@link Visitor#file}). */
-  Path entryPath() {
+  /**
+   * The current entry's absolute path (during {@link Visitor#file}).
+   *
+   * @return the path (the JDK's, with the raw bytes, for a name that does not decode)
+   */
+  public Path entryPath() {
     return child(java.util.Objects.requireNonNull(entryDir), path, entryNameOff, entryNameLen, entryAscii);
+  }
+
+  /**
+   * Whether the current entry's path (during {@link Visitor#file}) is the root resolved against its
+   * key: true when the root's path and the key are ASCII (in a charset where ASCII is itself), so
+   * that the key names the same bytes; else only {@link #entryPath()} has the entry's path.
+   *
+   * @return {@code true} when {@code root.resolve(key)} is the entry's path
+   */
+  public boolean entryPathIsRootAndKey() {
+    return entryPlain;
   }
 
   /**
@@ -323,11 +376,15 @@ final class NativeWalk {
    * path outside the root, below a pruned directory, or below the root when not recursive walks
    * nothing).
    *
+   * @param start the absolute path to start from
+   * @param visitor what receives the directories and entries
+   * @param failOnStart whether a start that cannot be read throws (else it is skipped with a
+   *     warning)
    * @throws IOException when the start cannot be read and {@code failOnStart} is set, or when the
    *     visitor throws
    * @throws Unsupported when a call fails in a way the walk does not expect
    */
-  void walk(Path start, Visitor visitor, boolean failOnStart) throws IOException {
+  public void walk(Path start, Visitor visitor, boolean failOnStart) throws IOException {
     Path s = start.toAbsolutePath().normalize();
     if (!s.equals(root) && (!recursive || !s.startsWith(root) || scanner.pruned(s))) {
       return;
@@ -339,7 +396,7 @@ final class NativeWalk {
     while (p != null && p.startsWith(root)) {
       try {
         Object fk = Files.readAttributes(p, BasicFileAttributes.class).fileKey();
-        long[] di = fk == null ? null : FileTable.PackedKey.parse(fk);
+        long[] di = fk == null ? null : PackedKey.parse(fk);
         if (di == null) {
           throw new Unsupported("no (dev, ino) file key for " + p + ": " + fk);
         }
@@ -500,14 +557,16 @@ final class NativeWalk {
       Visitor visitor)
       throws IOException {
     path[nameOff - 1] = '/';
+    boolean plain = asciiPath && asciiName && ASCII_SAFE;
     String key =
-        asciiPath && asciiName && ASCII_SAFE
+        plain
             ? new String(path, keyStart, nameOff + nl - keyStart, StandardCharsets.ISO_8859_1)
             : prefix + new String(path, nameOff, nl, CHARSET);
     entryDir = dir;
     entryNameOff = nameOff;
     entryNameLen = nl;
     entryAscii = asciiName;
+    entryPlain = plain;
     // d_type spares the stat of what is left out anyway
     if (type == DT_DIR) {
       if (!recursive || scanner.prunes(key)) {
@@ -601,8 +660,15 @@ final class NativeWalk {
    * The path of entry {@code b[off, +len)} of {@code dir}: resolved by its text when that encodes
    * back to the same bytes, else found in a listing of {@code dir} (the JDK's path, with the raw
    * bytes).
+   *
+   * @param dir the directory
+   * @param b the bytes holding the name
+   * @param off where the name starts
+   * @param len its length
+   * @param ascii whether every byte of the name is ASCII
+   * @return the entry's path
    */
-  static Path child(Path dir, byte[] b, int off, int len, boolean ascii) {
+  public static Path child(Path dir, byte[] b, int off, int len, boolean ascii) {
     if (ascii && ASCII_SAFE) {
       return dir.resolve(new String(b, off, len, StandardCharsets.ISO_8859_1));
     }
