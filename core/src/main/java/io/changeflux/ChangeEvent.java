@@ -23,6 +23,11 @@ public final class ChangeEvent {
   private static final byte[] EMPTY = new byte[0];
   private static final Runnable[] NO_ACKS = new Runnable[0];
 
+  static {
+    // the operators read the sha of every event: unwrapped, without an Optional per read
+    io.changeflux.internal.EventAccess.install(e -> e.sha);
+  }
+
   private final String source;
   private final String key;
   private final ChangeKind kind;

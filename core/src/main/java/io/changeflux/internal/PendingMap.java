@@ -4,8 +4,6 @@ import io.changeflux.ChangeEvent;
 import io.changeflux.ChangeKind;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
@@ -25,7 +23,8 @@ public final class PendingMap {
   /** The key of the OVERFLOW event that replaces pending events at the bound. */
   public static final String OVERFLOW_KEY = "";
 
-  private final LinkedHashMap<String, Acc> map = new LinkedHashMap<>();
+  /** Accumulators by slot, in order of first arrival. */
+  private final KeyTable<Acc> map = new KeyTable<>();
   private final int keyAckBudget;
   private final int ackBudget;
   /** Handles held by every accumulator. */
@@ -78,7 +77,7 @@ public final class PendingMap {
         keepDeletions = true; // see collapseToOverflow
       }
       acc = new Acc(e, keepDeletions);
-      map.put(slot, acc);
+      map.add(slot, acc);
       held(acc, 0, handles);
     } else {
       int before = acc.handles;
@@ -142,12 +141,15 @@ public final class PendingMap {
       return;
     }
     long count = 0;
-    Acc first = map.values().iterator().next();
+    Acc first = java.util.Objects.requireNonNull(map.peekFirst());
     ChangeEvent.Builder b = ChangeEvent.builder(ChangeKind.OVERFLOW, OVERFLOW_KEY).source(first.last.source());
-    for (Acc a : map.values()) {
-      count += a.count;
-      a.acksInto(b);
-    }
+    long[] total = {0};
+    map.forEach(
+        a -> {
+          total[0] += a.count;
+          a.acksInto(b);
+        });
+    count = total[0];
     map.clear();
     heldAcks = 0;
     keysAtBudget = 0;
@@ -156,18 +158,16 @@ public final class PendingMap {
     keepDeletions = true;
     ChangeEvent overflow = b.count(Merging.saturate(count)).header("reason", "coalesce").build();
     Acc acc = new Acc(overflow);
-    map.put(Merging.slot(overflow), acc);
+    map.add(Merging.slot(overflow), acc);
     held(acc, 0, acc.handles);
   }
 
   /** Removes and returns the oldest pending event, or null. */
   public @Nullable ChangeEvent poll() {
-    Iterator<Acc> it = map.values().iterator();
-    if (!it.hasNext()) {
+    Acc a = map.pollFirst();
+    if (a == null) {
       return null;
     }
-    Acc a = it.next();
-    it.remove();
     removed(a);
     return a.build();
   }
@@ -175,9 +175,7 @@ public final class PendingMap {
   /** Removes and returns every pending event, oldest first, as an unmodifiable list. */
   public List<ChangeEvent> drainAll() {
     List<ChangeEvent> out = new ArrayList<>(map.size());
-    for (Acc a : map.values()) {
-      out.add(a.build());
-    }
+    map.forEach(a -> out.add(a.build()));
     map.clear();
     heldAcks = 0;
     keysAtBudget = 0;
@@ -195,6 +193,12 @@ public final class PendingMap {
   static final class Acc {
     ChangeKind kind;
     ChangeEvent last;
+    /** {@code last.acknowledgeable()}. */
+    boolean lastAcknowledgeable;
+    /** Whether {@code last} has headers. */
+    boolean lastHasHeaders;
+    /** Whether this key's events so far (last and earlier) include one with {@link Merging#REDELIVERED}. */
+    boolean redelivered;
     long count;
     /** Handles of this key in all (earlier events' and the last one's). */
     int handles;
@@ -222,31 +226,30 @@ public final class PendingMap {
       this.keepDeletions = keepDeletions;
       kind = e.kind();
       last = e;
+      setLast(e);
       count = e.count();
       handles = e.ackHandles();
     }
 
     /** Merges a later event; false when the key's changes cancel out. */
     boolean add(ChangeEvent e) {
-      ChangeKind k =
-          Merging.kind(
-              kind,
-              e.kind(),
-              last.headers().containsKey(Merging.REDELIVERED) || (headers != null && headers.containsKey(Merging.REDELIVERED)));
-      if (last.acknowledgeable()) {
+      // what add needs of the events merged so far is kept here, so that the last event (long
+      // out of cache by now) is not read again
+      ChangeKind k = Merging.kind(kind, e.kind(), redelivered);
+      if (lastAcknowledgeable) {
         if (earlier == null) {
           earlier = ChangeEvent.builder(ChangeKind.MODIFIED, OVERFLOW_KEY);
         }
         earlier.acksOf(last);
         earlierHandles += last.ackHandles();
       }
-      if (!last.headers().isEmpty()) {
+      if (lastHasHeaders) {
         if (headers == null) {
           headers = new java.util.LinkedHashMap<>();
         }
         headers.putAll(last.headers());
       }
-      last = e;
+      setLast(e);
       count += e.count();
       handles += e.ackHandles();
       if (k == null) {
@@ -257,6 +260,16 @@ public final class PendingMap {
       }
       kind = k;
       return true;
+    }
+
+    private void setLast(ChangeEvent e) {
+      last = e;
+      lastAcknowledgeable = e.acknowledgeable();
+      java.util.Map<String, String> h = e.headers();
+      lastHasHeaders = !h.isEmpty();
+      if (lastHasHeaders && h.containsKey(Merging.REDELIVERED)) {
+        redelivered = true;
+      }
     }
 
     void acksInto(ChangeEvent.Builder b) {
