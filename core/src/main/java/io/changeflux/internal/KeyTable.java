@@ -16,8 +16,10 @@ import org.jspecify.annotations.Nullable;
  * key's hash next to the entry's position, so a lookup compares hashes without touching other
  * entries, and compares keys by identity before {@code equals}. Compared with a {@link
  * java.util.LinkedHashMap} there is no node per key and no chain of dependent reads (table →
- * node → value): an event costs one read of the index and one of the entry arrays, which keys that
- * arrive in a stable order read in sequence.
+ * node → value): a lookup costs one read of the index and one of the entry arrays. Before the
+ * index, a lookup tries the entry after the one it found last, by identity: keys that arrive in
+ * the order they were stored (a source reporting the same keys in the same order, round after
+ * round) are found in sequence, without reading the index at all.
  *
  * <p>A removed entry leaves a gap in the entry arrays and a tombstone in the index; when the entry
  * arrays are full, the live entries are compacted (their order kept) and the index rebuilt, at
@@ -59,6 +61,13 @@ final class KeyTable<V> {
   private long[] index;
 
   private int shift;
+  /**
+   * The entry after the one found last: keys that arrive in the order of their entries (a source
+   * reporting a tree in the same order scan after scan, the same strings each time) are found
+   * there, by identity, without reading the index.
+   */
+  private int guess;
+
   /** Keys not found in the index within {@link #MAX_PROBES} slots; null while there are none. */
   private @Nullable HashMap<String, Integer> spill;
 
@@ -88,6 +97,20 @@ final class KeyTable<V> {
 
   /** The entry of {@code key}, or -1. */
   private int find(String key) {
+    int g = guess;
+    if (g < end && keys[g] == key) {
+      guess = g + 1;
+      return g;
+    }
+    int e = lookup(key);
+    if (e >= 0) {
+      guess = e + 1;
+    }
+    return e;
+  }
+
+  /** The entry of {@code key} by the index, or -1. */
+  private int lookup(String key) {
     int h = key.hashCode();
     long[] idx = index;
     int mask = idx.length - 1;
@@ -274,6 +297,7 @@ final class KeyTable<V> {
     end = 0;
     head = 0;
     size = 0;
+    guess = 0;
   }
 
   /** Compacts the live entries, in order, into arrays of {@code entries} and re-indexes them. */
@@ -304,5 +328,6 @@ final class KeyTable<V> {
     }
     end = n;
     head = 0;
+    guess = 0;
   }
 }
