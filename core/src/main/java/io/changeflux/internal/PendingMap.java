@@ -76,7 +76,7 @@ public final class PendingMap {
       if (e.kind() == ChangeKind.OVERFLOW) {
         keepDeletions = true; // see collapseToOverflow
       }
-      acc = new Acc(e, keepDeletions);
+      acc = newAcc(e);
       map.add(slot, acc);
       held(acc, 0, handles);
     } else {
@@ -85,10 +85,43 @@ public final class PendingMap {
         map.remove(slot);
         held(acc, before, -before);
         acc.ackAll();
+        recycle(acc);
       } else {
         held(acc, before, handles);
       }
     }
+  }
+
+  /**
+   * Accumulators of keys that left (cancelled out, delivered, collapsed), reset for the next new
+   * keys instead of allocating one per key: a key that comes and goes batch after batch (a file
+   * created and deleted, a key delivered and changed again) costs no allocation. At most as many
+   * as the table has room for (which it keeps once grown), so they hold no more memory than the
+   * largest number of keys that were pending at once.
+   */
+  private @Nullable Acc[] spare = new Acc[0];
+
+  private int spares;
+
+  private void recycle(Acc acc) {
+    if (spares == spare.length) {
+      int room = Math.max(16, map.capacity());
+      if (spares >= room) {
+        return;
+      }
+      spare = java.util.Arrays.copyOf(spare, Math.min(room, Math.max(16, spares * 2)));
+    }
+    acc.forget();
+    spare[spares++] = acc;
+  }
+
+  private Acc newAcc(ChangeEvent e) {
+    if (spares == 0) {
+      return new Acc(e, keepDeletions);
+    }
+    Acc a = java.util.Objects.requireNonNull(spare[--spares]);
+    spare[spares] = null;
+    return a.reset(e, keepDeletions);
   }
 
   private void held(Acc acc, int before, int delta) {
@@ -140,23 +173,22 @@ public final class PendingMap {
     if (map.isEmpty()) {
       return;
     }
-    long count = 0;
     Acc first = java.util.Objects.requireNonNull(map.peekFirst());
     ChangeEvent.Builder b = ChangeEvent.builder(ChangeKind.OVERFLOW, OVERFLOW_KEY).source(first.last.source());
-    long[] total = {0};
+    long[] count = {0};
     map.forEach(
         a -> {
-          total[0] += a.count;
+          count[0] += a.count;
           a.acksInto(b);
+          recycle(a);
         });
-    count = total[0];
     map.clear();
     heldAcks = 0;
     keysAtBudget = 0;
     // From now on CREATED then DELETED of a key merge into a DELETED: a consumer that re-reads the
     // state on this OVERFLOW may do so (downstream, later) between the two and see the file.
     keepDeletions = true;
-    ChangeEvent overflow = b.count(Merging.saturate(count)).header("reason", "coalesce").build();
+    ChangeEvent overflow = b.count(Merging.saturate(count[0])).header("reason", "coalesce").build();
     Acc acc = new Acc(overflow);
     map.add(Merging.slot(overflow), acc);
     held(acc, 0, acc.handles);
@@ -169,13 +201,19 @@ public final class PendingMap {
       return null;
     }
     removed(a);
-    return a.build();
+    ChangeEvent e = a.build();
+    recycle(a);
+    return e;
   }
 
   /** Removes and returns every pending event, oldest first, as an unmodifiable list. */
   public List<ChangeEvent> drainAll() {
     List<ChangeEvent> out = new ArrayList<>(map.size());
-    map.forEach(a -> out.add(a.build()));
+    map.forEach(
+        a -> {
+          out.add(a.build());
+          recycle(a);
+        });
     map.clear();
     heldAcks = 0;
     keysAtBudget = 0;
@@ -191,6 +229,9 @@ public final class PendingMap {
 
   /** One key's merged state. */
   static final class Acc {
+    /** What a spare accumulator's last event is: none of the events it held. */
+    static final ChangeEvent NONE = ChangeEvent.of(ChangeKind.MODIFIED, OVERFLOW_KEY);
+
     ChangeKind kind;
     ChangeEvent last;
     /** {@code last.acknowledgeable()}. */
@@ -216,19 +257,36 @@ public final class PendingMap {
      * source is at-least-once). A key pending from before the OVERFLOW leaves before it, so the
      * consumer's rescan comes after both halves, and the pair may cancel out.
      */
-    final boolean keepDeletions;
+    boolean keepDeletions;
 
     Acc(ChangeEvent e) {
       this(e, false);
     }
 
     Acc(ChangeEvent e, boolean keepDeletions) {
+      last = e;
+      reset(e, keepDeletions);
+    }
+
+    /** This accumulator as new, for {@code e}. */
+    Acc reset(ChangeEvent e, boolean keepDeletions) {
       this.keepDeletions = keepDeletions;
       kind = e.kind();
-      last = e;
+      redelivered = false;
       setLast(e);
       count = e.count();
       handles = e.ackHandles();
+      earlier = null;
+      earlierHandles = 0;
+      headers = null;
+      return this;
+    }
+
+    /** Drops the references to events, for a spare accumulator. */
+    void forget() {
+      last = NONE;
+      earlier = null;
+      headers = null;
     }
 
     /** Merges a later event; false when the key's changes cancel out. */
