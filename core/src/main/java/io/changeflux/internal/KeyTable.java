@@ -86,11 +86,6 @@ final class KeyTable<V> {
     return (hash * 0x9E3779B9) >>> shift;
   }
 
-  /** Entries the table has room for before it grows (it never shrinks). */
-  int capacity() {
-    return keys.length;
-  }
-
   /** Entries held. */
   int size() {
     return size;

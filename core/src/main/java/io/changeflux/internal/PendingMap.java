@@ -78,6 +78,9 @@ public final class PendingMap {
       }
       acc = newAcc(e);
       map.add(slot, acc);
+      if (map.size() > peakKeys) {
+        peakKeys = map.size();
+      }
       held(acc, 0, handles);
     } else {
       int before = acc.handles;
@@ -96,16 +99,18 @@ public final class PendingMap {
    * Accumulators of keys that left (cancelled out, delivered, collapsed), reset for the next new
    * keys instead of allocating one per key: a key that comes and goes batch after batch (a file
    * created and deleted, a key delivered and changed again) costs no allocation. At most as many
-   * as the table has room for (which it keeps once grown), so they hold no more memory than the
-   * largest number of keys that were pending at once.
+   * as the most keys that were pending at once (or 16).
    */
   private @Nullable Acc[] spare = new Acc[0];
 
   private int spares;
 
+  /** The most keys pending at once so far: the bound of {@link #spare}. */
+  private int peakKeys;
+
   private void recycle(Acc acc) {
     if (spares == spare.length) {
-      int room = Math.max(16, map.capacity());
+      int room = Math.max(16, peakKeys);
       if (spares >= room) {
         return;
       }
