@@ -41,10 +41,22 @@ public class ChainBenchmark {
   static final int KEYS = 5_000;
 
   ChangeEvent[] events;
+  /** The same events, each round's keys in a random order (fixed seed): no stable key order. */
+  ChangeEvent[] shuffled;
 
   @Setup
   public void setup() {
     events = BenchEvents.of(N, KEYS);
+    shuffled = events.clone();
+    java.util.Random r = new java.util.Random(18);
+    for (int round = 0; round < N; round += KEYS) {
+      for (int i = Math.min(N, round + KEYS) - 1; i > round; i--) {
+        int j = round + r.nextInt(i - round + 1);
+        ChangeEvent t = shuffled[i];
+        shuffled[i] = shuffled[j];
+        shuffled[j] = t;
+      }
+    }
   }
 
   /** The issue's chain, one operator after the other. */
@@ -56,6 +68,35 @@ public class ChainBenchmark {
         .transform(ChangeOps.dedup(Duration.ofSeconds(1)))
         .transform(ChangeOps.coalesce(10_000))
         .transform(ChangeOps.debounce(Duration.ofMillis(200), Duration.ofSeconds(5)))
+        .map(List::size)
+        .reduce(0L, Long::sum)
+        .block();
+  }
+
+  /**
+   * The chain over {@link #shuffled}: every round's keys in another order, so no per-key table
+   * finds its keys in the order it stored them (and the events are read out of memory order).
+   */
+  @Benchmark
+  @OperationsPerInvocation(N)
+  public long chainShuffled() {
+    return Flux.fromArray(shuffled)
+        .transform(ChangeOps.paths(List.of("**/*.java"), List.of("target/**")))
+        .transform(ChangeOps.dedup(Duration.ofSeconds(1)))
+        .transform(ChangeOps.coalesce(10_000))
+        .transform(ChangeOps.debounce(Duration.ofMillis(200), Duration.ofSeconds(5)))
+        .map(List::size)
+        .reduce(0L, Long::sum)
+        .block();
+  }
+
+  /** The baseline over {@link #shuffled}. */
+  @Benchmark
+  @OperationsPerInvocation(N)
+  public long mapBufferTimeoutShuffled() {
+    return Flux.fromArray(shuffled)
+        .map(e -> e)
+        .bufferTimeout(10_000, Duration.ofMillis(200))
         .map(List::size)
         .reduce(0L, Long::sum)
         .block();

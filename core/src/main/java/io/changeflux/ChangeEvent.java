@@ -23,6 +23,11 @@ public final class ChangeEvent {
   private static final byte[] EMPTY = new byte[0];
   private static final Runnable[] NO_ACKS = new Runnable[0];
 
+  static {
+    // the operators read the sha of every event: unwrapped, without an Optional per read
+    io.changeflux.internal.EventAccess.install(e -> e.sha);
+  }
+
   private final String source;
   private final String key;
   private final ChangeKind kind;
@@ -34,7 +39,11 @@ public final class ChangeEvent {
   private final int count;
   /** The acknowledgement handles, kept as a bare array: events of a merge carry many. */
   private final Runnable[] acks;
-  private final java.util.concurrent.atomic.AtomicBoolean acked = new java.util.concurrent.atomic.AtomicBoolean();
+  /** 1 once {@link #ack()} ran the handles: a field, not an AtomicBoolean (an object per event). */
+  private volatile int acked;
+
+  private static final java.util.concurrent.atomic.AtomicIntegerFieldUpdater<ChangeEvent> ACKED =
+      java.util.concurrent.atomic.AtomicIntegerFieldUpdater.newUpdater(ChangeEvent.class, "acked");
 
   private ChangeEvent(Builder b) {
     this.source = b.source;
@@ -224,7 +233,7 @@ public final class ChangeEvent {
    * handles run the first time only.
    */
   public void ack() {
-    if (acks.length == 0 || !acked.compareAndSet(false, true)) {
+    if (acks.length == 0 || !ACKED.compareAndSet(this, 0, 1)) {
       return;
     }
     for (Runnable a : acks) {

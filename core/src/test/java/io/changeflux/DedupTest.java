@@ -164,4 +164,21 @@ class DedupTest {
     // evicted keys simply pass again
     assertThat(d.keep(ChangeEvent.builder(MODIFIED, "k0").header("id", "0").build())).isTrue();
   }
+
+  @Test
+  void pastMaxKeysTheKeysFirstSeenLongestAgoAreForgottenFirst() {
+    VirtualTimeScheduler vts = VirtualTimeScheduler.create();
+    Deduper d = new Deduper(WINDOW.toNanos(), 100, vts);
+    for (int i = 0; i < 100; i++) {
+      assertThat(d.keep(modified("k" + i))).isTrue();
+    }
+    assertThat(d.keep(modified("k0"))).as("remembered within the bound").isFalse();
+    assertThat(d.keep(modified("new"))).isTrue(); // past the bound: a quarter is dropped, oldest first
+    assertThat(d.size()).isLessThanOrEqualTo(100);
+    for (int i = 75; i < 100; i++) {
+      assertThat(d.keep(modified("k" + i))).as("k" + i + " is among the newest: still remembered").isFalse();
+    }
+    assertThat(d.keep(modified("new"))).isFalse();
+    assertThat(d.keep(modified("k0"))).as("k0 was first seen longest ago: forgotten, passes").isTrue();
+  }
 }

@@ -5,8 +5,6 @@ import io.changeflux.ChangeKind;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -26,7 +24,7 @@ public final class Deduper {
   private final long window;
   private final int maxKeys;
   private final CoarseClock.Reader clock;
-  private final HashMap<String, Seen> byKey;
+  private final KeyTable<Seen> byKey;
   private final LinkedHashMap<String, Long> byId;
 
   /** Fresh state. */
@@ -34,10 +32,9 @@ public final class Deduper {
     this.window = windowNanos;
     this.maxKeys = maxKeys;
     this.clock = CoarseClock.reader(clock);
-    // a plain hash map: a hit updates its entry in place, without allocating or relinking;
-    // past the bound, a sweep drops expired entries, then any others (a forgotten key's next
-    // event simply passes)
-    this.byKey = new HashMap<>();
+    // a hit updates its entry in place, without allocating or relinking; past the bound, a sweep
+    // drops expired entries, then the oldest others (a forgotten key's next event simply passes)
+    this.byKey = new KeyTable<>();
     this.byId =
         new LinkedHashMap<>() {
           private static final long serialVersionUID = 1L;
@@ -94,20 +91,18 @@ public final class Deduper {
       if (byKey.size() >= maxKeys) {
         sweep();
       }
-      byKey.put(key, new Seen(e, now));
+      byKey.add(key, new Seen(e, now));
     }
     return true;
   }
 
-  /** Drops expired entries; if that is not enough, drops entries until a quarter is free. */
+  /**
+   * Drops expired entries; if that is not enough, drops the entries of the keys first seen longest
+   * ago until a quarter is free.
+   */
   private void sweep() {
-    byKey.values().removeIf(seen -> expired(seen.time));
-    int target = maxKeys - Math.max(1, maxKeys / 4);
-    Iterator<Seen> it = byKey.values().iterator();
-    while (byKey.size() > target && it.hasNext()) {
-      it.next();
-      it.remove();
-    }
+    byKey.removeIf(seen -> expired(seen.time));
+    byKey.trimTo(maxKeys - Math.max(1, maxKeys / 4));
   }
 
   static final class Seen {
@@ -123,7 +118,7 @@ public final class Deduper {
 
     void set(ChangeEvent e, long time) {
       this.kind = e.kind();
-      this.sha = e.sha().orElse(null);
+      this.sha = EventAccess.sha(e);
       this.payloadSize = e.payloadSize();
       this.payload = payloadSize == 0 ? null : fingerprint(e.payload());
       this.time = time;
@@ -133,7 +128,7 @@ public final class Deduper {
       if (kind != e.kind() || payloadSize != e.payloadSize()) {
         return false;
       }
-      if (!Objects.equals(sha, e.sha().orElse(null))) {
+      if (!Objects.equals(sha, EventAccess.sha(e))) {
         return false;
       }
       return payloadSize == 0 || Arrays.equals(payload, fingerprint(e.payload()));

@@ -4,8 +4,6 @@ import io.changeflux.ChangeEvent;
 import io.changeflux.ChangeKind;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
@@ -25,7 +23,8 @@ public final class PendingMap {
   /** The key of the OVERFLOW event that replaces pending events at the bound. */
   public static final String OVERFLOW_KEY = "";
 
-  private final LinkedHashMap<String, Acc> map = new LinkedHashMap<>();
+  /** Accumulators by slot, in order of first arrival. */
+  private final KeyTable<Acc> map = new KeyTable<>();
   private final int keyAckBudget;
   private final int ackBudget;
   /** Handles held by every accumulator. */
@@ -77,8 +76,11 @@ public final class PendingMap {
       if (e.kind() == ChangeKind.OVERFLOW) {
         keepDeletions = true; // see collapseToOverflow
       }
-      acc = new Acc(e, keepDeletions);
-      map.put(slot, acc);
+      acc = newAcc(e);
+      map.add(slot, acc);
+      if (map.size() > peakKeys) {
+        peakKeys = map.size();
+      }
       held(acc, 0, handles);
     } else {
       int before = acc.handles;
@@ -86,10 +88,45 @@ public final class PendingMap {
         map.remove(slot);
         held(acc, before, -before);
         acc.ackAll();
+        recycle(acc);
       } else {
         held(acc, before, handles);
       }
     }
+  }
+
+  /**
+   * Accumulators of keys that left (cancelled out, delivered, collapsed), reset for the next new
+   * keys instead of allocating one per key: a key that comes and goes batch after batch (a file
+   * created and deleted, a key delivered and changed again) costs no allocation. At most as many
+   * as the most keys that were pending at once (or 16).
+   */
+  private @Nullable Acc[] spare = new Acc[0];
+
+  private int spares;
+
+  /** The most keys pending at once so far: the bound of {@link #spare}. */
+  private int peakKeys;
+
+  private void recycle(Acc acc) {
+    if (spares == spare.length) {
+      int room = Math.max(16, peakKeys);
+      if (spares >= room) {
+        return;
+      }
+      spare = java.util.Arrays.copyOf(spare, Math.min(room, Math.max(16, spares * 2)));
+    }
+    acc.forget();
+    spare[spares++] = acc;
+  }
+
+  private Acc newAcc(ChangeEvent e) {
+    if (spares == 0) {
+      return new Acc(e, keepDeletions);
+    }
+    Acc a = java.util.Objects.requireNonNull(spare[--spares]);
+    spare[spares] = null;
+    return a.reset(e, keepDeletions);
   }
 
   private void held(Acc acc, int before, int delta) {
@@ -141,43 +178,47 @@ public final class PendingMap {
     if (map.isEmpty()) {
       return;
     }
-    long count = 0;
-    Acc first = map.values().iterator().next();
+    Acc first = java.util.Objects.requireNonNull(map.peekFirst());
     ChangeEvent.Builder b = ChangeEvent.builder(ChangeKind.OVERFLOW, OVERFLOW_KEY).source(first.last.source());
-    for (Acc a : map.values()) {
-      count += a.count;
-      a.acksInto(b);
-    }
+    long[] count = {0};
+    map.forEach(
+        a -> {
+          count[0] += a.count;
+          a.acksInto(b);
+          recycle(a);
+        });
     map.clear();
     heldAcks = 0;
     keysAtBudget = 0;
     // From now on CREATED then DELETED of a key merge into a DELETED: a consumer that re-reads the
     // state on this OVERFLOW may do so (downstream, later) between the two and see the file.
     keepDeletions = true;
-    ChangeEvent overflow = b.count(Merging.saturate(count)).header("reason", "coalesce").build();
+    ChangeEvent overflow = b.count(Merging.saturate(count[0])).header("reason", "coalesce").build();
     Acc acc = new Acc(overflow);
-    map.put(Merging.slot(overflow), acc);
+    map.add(Merging.slot(overflow), acc);
     held(acc, 0, acc.handles);
   }
 
   /** Removes and returns the oldest pending event, or null. */
   public @Nullable ChangeEvent poll() {
-    Iterator<Acc> it = map.values().iterator();
-    if (!it.hasNext()) {
+    Acc a = map.pollFirst();
+    if (a == null) {
       return null;
     }
-    Acc a = it.next();
-    it.remove();
     removed(a);
-    return a.build();
+    ChangeEvent e = a.build();
+    recycle(a);
+    return e;
   }
 
   /** Removes and returns every pending event, oldest first, as an unmodifiable list. */
   public List<ChangeEvent> drainAll() {
     List<ChangeEvent> out = new ArrayList<>(map.size());
-    for (Acc a : map.values()) {
-      out.add(a.build());
-    }
+    map.forEach(
+        a -> {
+          out.add(a.build());
+          recycle(a);
+        });
     map.clear();
     heldAcks = 0;
     keysAtBudget = 0;
@@ -193,8 +234,17 @@ public final class PendingMap {
 
   /** One key's merged state. */
   static final class Acc {
+    /** What a spare accumulator's last event is: none of the events it held. */
+    static final ChangeEvent NONE = ChangeEvent.of(ChangeKind.MODIFIED, OVERFLOW_KEY);
+
     ChangeKind kind;
     ChangeEvent last;
+    /** {@code last.acknowledgeable()}. */
+    boolean lastAcknowledgeable;
+    /** Whether {@code last} has headers. */
+    boolean lastHasHeaders;
+    /** Whether this key's events so far (last and earlier) include one with {@link Merging#REDELIVERED}. */
+    boolean redelivered;
     long count;
     /** Handles of this key in all (earlier events' and the last one's). */
     int handles;
@@ -212,41 +262,57 @@ public final class PendingMap {
      * source is at-least-once). A key pending from before the OVERFLOW leaves before it, so the
      * consumer's rescan comes after both halves, and the pair may cancel out.
      */
-    final boolean keepDeletions;
+    boolean keepDeletions;
 
     Acc(ChangeEvent e) {
       this(e, false);
     }
 
     Acc(ChangeEvent e, boolean keepDeletions) {
+      last = e;
+      reset(e, keepDeletions);
+    }
+
+    /** This accumulator as new, for {@code e}. */
+    Acc reset(ChangeEvent e, boolean keepDeletions) {
       this.keepDeletions = keepDeletions;
       kind = e.kind();
-      last = e;
+      redelivered = false;
+      setLast(e);
       count = e.count();
       handles = e.ackHandles();
+      earlier = null;
+      earlierHandles = 0;
+      headers = null;
+      return this;
+    }
+
+    /** Drops the references to events, for a spare accumulator. */
+    void forget() {
+      last = NONE;
+      earlier = null;
+      headers = null;
     }
 
     /** Merges a later event; false when the key's changes cancel out. */
     boolean add(ChangeEvent e) {
-      ChangeKind k =
-          Merging.kind(
-              kind,
-              e.kind(),
-              last.headers().containsKey(Merging.REDELIVERED) || (headers != null && headers.containsKey(Merging.REDELIVERED)));
-      if (last.acknowledgeable()) {
+      // what add needs of the events merged so far is kept here, so that the last event (long
+      // out of cache by now) is not read again
+      ChangeKind k = Merging.kind(kind, e.kind(), redelivered);
+      if (lastAcknowledgeable) {
         if (earlier == null) {
           earlier = ChangeEvent.builder(ChangeKind.MODIFIED, OVERFLOW_KEY);
         }
         earlier.acksOf(last);
         earlierHandles += last.ackHandles();
       }
-      if (!last.headers().isEmpty()) {
+      if (lastHasHeaders) {
         if (headers == null) {
           headers = new java.util.LinkedHashMap<>();
         }
         headers.putAll(last.headers());
       }
-      last = e;
+      setLast(e);
       count += e.count();
       handles += e.ackHandles();
       if (k == null) {
@@ -257,6 +323,16 @@ public final class PendingMap {
       }
       kind = k;
       return true;
+    }
+
+    private void setLast(ChangeEvent e) {
+      last = e;
+      lastAcknowledgeable = e.acknowledgeable();
+      java.util.Map<String, String> h = e.headers();
+      lastHasHeaders = !h.isEmpty();
+      if (lastHasHeaders && h.containsKey(Merging.REDELIVERED)) {
+        redelivered = true;
+      }
     }
 
     void acksInto(ChangeEvent.Builder b) {

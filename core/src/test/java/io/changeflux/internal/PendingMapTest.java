@@ -147,4 +147,80 @@ class PendingMapTest {
     o.ack();
     assertThat(acks).hasSize(10).doesNotHaveDuplicates();
   }
+
+  /** What one event says, with its handles (acknowledged to see which it carries). */
+  private static String describe(ChangeEvent e, List<String> acks) {
+    int before = acks.size();
+    e.ack();
+    List<String> carried = new ArrayList<>(acks.subList(before, acks.size()));
+    java.util.Collections.sort(carried);
+    return e.kind() + " " + e.key() + " count=" + e.count() + " time=" + (e.kind() == ChangeKind.OVERFLOW ? "(now)" : e.time()) + " payload="
+        + java.util.Arrays.toString(e.payload()) + " headers=" + e.headers() + " handles=" + e.ackHandles()
+        + " acks=" + carried;
+  }
+
+  /**
+   * A map used for a long time (its accumulators reused after keys cancel out, leave by poll or
+   * drain, or collapse) gives what a fresh map gives for the same events, round after round.
+   */
+  @Test
+  void aLongUsedMapAgreesWithAFreshMapEveryRound() {
+    Random r = new Random(18);
+    ChangeKind[] kinds = ChangeKind.values();
+    PendingMap reused = new PendingMap(3, 40);
+    List<String> acksReused = new CopyOnWriteArrayList<>();
+    List<String> acksFresh = new CopyOnWriteArrayList<>();
+    int compared = 0;
+    for (int round = 0; round < 3_000; round++) {
+      PendingMap fresh = new PendingMap(3, 40);
+      List<String> got = new ArrayList<>();
+      List<String> want = new ArrayList<>();
+      boolean overflow = false;
+      int n = 1 + r.nextInt(30);
+      for (int i = 0; i < n; i++) {
+        ChangeKind kind = r.nextInt(10) == 0 ? ChangeKind.OVERFLOW : kinds[r.nextInt(3)];
+        overflow |= kind == ChangeKind.OVERFLOW;
+        ChangeEvent.Builder b =
+            ChangeEvent.builder(kind, "k" + r.nextInt(6)).time(Instant.ofEpochMilli(i)).payload(new byte[] {(byte) i});
+        if (r.nextInt(3) == 0) {
+          b.header(r.nextBoolean() ? Merging.REDELIVERED : "movedFrom", "x" + i);
+        }
+        // the same event twice, each with its own handle
+        ChangeEvent.Builder b2 = b.build().toBuilder();
+        if (r.nextInt(4) != 0) {
+          String name = round + "/" + i;
+          b.onAck(() -> acksReused.add(name));
+          b2.onAck(() -> acksFresh.add(name));
+        }
+        reused.add(b.build());
+        fresh.add(b2.build());
+        assertThat(reused.size()).isEqualTo(fresh.size());
+        assertThat(reused.heldAcks()).isEqualTo(fresh.heldAcks());
+        assertThat(reused.atAckBudget()).isEqualTo(fresh.atAckBudget());
+        int op = r.nextInt(8);
+        if (op == 0) {
+          ChangeEvent p = reused.poll();
+          ChangeEvent q = fresh.poll();
+          assertThat(p == null).isEqualTo(q == null);
+          if (p != null && q != null) {
+            got.add(describe(p, acksReused));
+            want.add(describe(q, acksFresh));
+          }
+        } else if (op == 1) {
+          reused.collapseToOverflow();
+          fresh.collapseToOverflow();
+          overflow = true;
+        }
+      }
+      reused.drainAll().forEach(e -> got.add(describe(e, acksReused)));
+      fresh.drainAll().forEach(e -> want.add(describe(e, acksFresh)));
+      assertThat(got).as("round " + round).isEqualTo(want);
+      compared += got.size();
+      if (overflow) {
+        reused = new PendingMap(3, 40); // an OVERFLOW makes a map keep deletions from then on
+      }
+    }
+    assertThat(compared).isGreaterThan(10_000);
+    assertThat(acksReused).containsExactlyInAnyOrderElementsOf(acksFresh).doesNotHaveDuplicates();
+  }
 }
