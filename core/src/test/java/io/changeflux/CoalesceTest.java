@@ -191,4 +191,73 @@ class CoalesceTest {
     assertThat(got.stream().mapToInt(ChangeEvent::count).sum()).isEqualTo(50_000);
     assertThat(got).allSatisfy(e -> assertThat(e.kind()).isEqualTo(MODIFIED));
   }
+
+  @Test
+  void boundedDemandPassesThatManyStraightThroughThenMergesTheRest() {
+    TestPublisher<ChangeEvent> tp =
+        TestPublisher.createNoncompliant(TestPublisher.Violation.REQUEST_OVERFLOW);
+    StepVerifier.create(tp.flux().transform(ChangeOps.coalesce(10)), 2)
+        .then(() -> tp.next(modified("a"), modified("b"), modified("c"), modified("c"), modified("a")))
+        .assertNext(e -> assertThat(show(e)).isEqualTo("MODIFIED a"))
+        .assertNext(e -> assertThat(show(e)).isEqualTo("MODIFIED b"))
+        .expectNoEvent(Duration.ofMillis(20))
+        .thenRequest(1)
+        .assertNext(e -> assertThat(show(e)).isEqualTo("MODIFIED c x2"))
+        .then(() -> tp.next(modified("d")))
+        .expectNoEvent(Duration.ofMillis(20))
+        .thenRequest(3)
+        .assertNext(e -> assertThat(show(e)).isEqualTo("MODIFIED a"))
+        .assertNext(e -> assertThat(show(e)).isEqualTo("MODIFIED d"))
+        .then(() -> tp.next(modified("e")))
+        .assertNext(e -> assertThat(show(e)).isEqualTo("MODIFIED e"))
+        .then(() -> tp.next(modified("f")))
+        .expectNoEvent(Duration.ofMillis(20))
+        .then(tp::complete)
+        .thenRequest(1)
+        .assertNext(e -> assertThat(show(e)).isEqualTo("MODIFIED f"))
+        .verifyComplete();
+  }
+
+  @Test
+  void concurrentRequestsNeverGetMoreEventsThanRequested() throws Exception {
+    TestPublisher<ChangeEvent> tp =
+        TestPublisher.createNoncompliant(TestPublisher.Violation.REQUEST_OVERFLOW);
+    java.util.concurrent.atomic.AtomicLong requested = new java.util.concurrent.atomic.AtomicLong();
+    java.util.concurrent.atomic.AtomicLong delivered = new java.util.concurrent.atomic.AtomicLong();
+    java.util.concurrent.atomic.AtomicLong excess = new java.util.concurrent.atomic.AtomicLong();
+    java.util.concurrent.atomic.AtomicLong raw = new java.util.concurrent.atomic.AtomicLong();
+    reactor.core.publisher.BaseSubscriber<ChangeEvent> sub =
+        new reactor.core.publisher.BaseSubscriber<>() {
+          @Override
+          protected void hookOnSubscribe(org.reactivestreams.Subscription s) {}
+
+          @Override
+          protected void hookOnNext(ChangeEvent e) {
+            raw.addAndGet(e.count());
+            if (delivered.incrementAndGet() > requested.get()) {
+              excess.incrementAndGet();
+            }
+          }
+        };
+    tp.flux().transform(ChangeOps.coalesce(1_000_000)).subscribe(sub);
+    Thread requester =
+        new Thread(
+            () -> {
+              for (int i = 0; i < 20_000; i++) {
+                requested.incrementAndGet(); // before the request: a delivery never precedes it
+                sub.request(1);
+              }
+            });
+    requester.start();
+    for (int i = 0; i < 50_000; i++) {
+      tp.next(modified("k" + (i % 97)));
+    }
+    requester.join();
+    assertThat(excess.get()).isZero();
+    assertThat(delivered.get()).isLessThanOrEqualTo(20_000);
+    requested.set(Long.MAX_VALUE);
+    sub.request(Long.MAX_VALUE);
+    tp.complete();
+    assertThat(raw.get()).isEqualTo(50_000);
+  }
 }

@@ -16,7 +16,8 @@ import reactor.util.context.Context;
  * Coalescing backpressure: while downstream has not requested, pending events merge per key;
  * past {@code maxKeys} distinct keys everything pending becomes one OVERFLOW event. The upstream
  * is never blocked longer than a map update. When nothing is pending and downstream has demand, an
- * event passes straight through without touching the map.
+ * event passes straight through without touching the map (and without an atomic operation: its
+ * count is settled against the demand by the next drain).
  *
  * <p>Upstream demand: in front of a push source (which sends regardless of demand) the upstream
  * is requested unbounded; otherwise in bounded amounts ({@link #PREFETCH}, replenished as events
@@ -121,10 +122,19 @@ public final class Coalescer extends FluxOperator<ChangeEvent, ChangeEvent> {
      */
     long received;
     /**
-     * Events emitted since they were last subtracted from {@link #requested}; read and written only
-     * by the thread holding {@link #wip} (so the fast path costs no atomic decrement of requested).
+     * Events the producer emitted straight through (the fast path), in all; written only by the
+     * producer (Reactor's serial {@code onNext}), with a release store and no atomic, and read by
+     * the thread holding {@link #wip}, which subtracts what is new of it from {@link #requested}.
      */
-    long produced;
+    volatile long passed;
+    /**
+     * How much of {@link #passed} was subtracted from {@link #requested}; written only by the thread
+     * holding {@link #wip}, after the subtraction (so a producer that reads it before {@code
+     * requested} may under-count its demand, never over-count it).
+     */
+    volatile long settled;
+    static final AtomicLongFieldUpdater<CoalesceSubscriber> PASSED =
+        AtomicLongFieldUpdater.newUpdater(CoalesceSubscriber.class, "passed");
     static final AtomicLongFieldUpdater<CoalesceSubscriber> OWED =
         AtomicLongFieldUpdater.newUpdater(CoalesceSubscriber.class, "owed");
 
@@ -207,32 +217,47 @@ public final class Coalescer extends FluxOperator<ChangeEvent, ChangeEvent> {
     }
 
     private void onNextCounted(ChangeEvent e) {
-      if (requested == Long.MAX_VALUE && pendingCount == 0 && wip == 0 && !cancelled) {
-        // Unbounded demand and nothing pending: only this thread adds to the map, so it stays
-        // empty; a drain that starts now finds nothing, and one that polled the last item before
-        // still holds wip until it emitted it. Both are volatile reads, in this order.
-        actual.onNext(e);
-        return;
-      }
-      if (wip == 0 && WIP.compareAndSet(this, 0, 1)) {
-        // We own the drain: nobody else polls the map now, and only this thread adds to it.
+      if (pendingCount == 0 && wip == 0 && !cancelled) {
+        // Nothing pending and no drain running: only this thread adds to the map, so it stays
+        // empty; a drain that starts now finds nothing to emit, and one that polled the last item
+        // before still holds wip until it emitted it (and subtracted it from requested). All are
+        // volatile reads, in this order; settled before requested (see settle).
+        long p = passed;
+        long counted = settled;
         long r = requested;
-        if (r != produced && pending.isEmpty()) {
+        if (r == Long.MAX_VALUE) {
           actual.onNext(e);
-          if (r != Long.MAX_VALUE) {
-            produced++;
-          }
-          if (WIP.decrementAndGet(this) == 0) {
-            return;
-          }
-        } else {
-          offer(e);
+          return;
         }
-        drainLoop();
-        return;
+        if (r - (p - counted) > 0) {
+          // No atomic: a drain settles it (see settle). Counted first, so that a drain that
+          // downstream's onNext runs (requesting more) counts this event too.
+          PASSED.lazySet(this, p + 1);
+          actual.onNext(e);
+          return;
+        }
       }
       offer(e);
       drain();
+    }
+
+    /**
+     * Subtracts from {@link #requested} what the producer emitted straight through since the last
+     * call, and returns the demand left. Holds {@link #wip}. Before polling it is called under the
+     * map's lock, after seeing the map non-empty: every event the producer emitted straight through
+     * before its last offer is then visible in {@link #passed}, and it emits none straight through
+     * while the map is not empty or this thread holds wip, so the demand it returns is not more
+     * than what is left.
+     */
+    private long settle() {
+      long p = passed;
+      long k = p - settled;
+      if (k == 0) {
+        return requested;
+      }
+      long r = Operators.produced(REQUESTED, this, k);
+      settled = p; // after the subtraction: see the field
+      return r;
     }
 
     private void offer(ChangeEvent e) {
@@ -305,22 +330,23 @@ public final class Coalescer extends FluxOperator<ChangeEvent, ChangeEvent> {
     void drainLoop() {
       int missed = 1;
       for (; ; ) {
-        long r = requested;
-        if (produced != 0) {
-          r = r == Long.MAX_VALUE ? r : REQUESTED.addAndGet(this, -produced);
-          produced = 0;
-        }
+        settle(); // keeps requested near the demand left, not its sum since the last offer
         long emitted = 0;
-        while (emitted != r) {
+        for (; ; ) {
           if (cancelled) {
             clear();
             return;
           }
-          ChangeEvent next;
+          ChangeEvent next = null;
           synchronized (pending) {
-            next = pending.poll();
-            pendingCount = pending.size();
-            atBudget = pending.atAckBudget();
+            if (!pending.isEmpty()) {
+              long r = settle();
+              if (r == Long.MAX_VALUE || r - emitted > 0) {
+                next = pending.poll();
+                pendingCount = pending.size();
+                atBudget = pending.atAckBudget();
+              }
+            }
           }
           if (next == null) {
             break;
@@ -332,10 +358,8 @@ public final class Coalescer extends FluxOperator<ChangeEvent, ChangeEvent> {
           clear();
           return;
         }
-        if (emitted != 0 && r != Long.MAX_VALUE) {
-          REQUESTED.addAndGet(this, -emitted);
-        }
         if (emitted != 0) {
+          Operators.produced(REQUESTED, this, emitted);
           replenish(); // the budget may be free again
         }
         if (done) {
