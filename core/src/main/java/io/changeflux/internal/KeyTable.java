@@ -178,9 +178,14 @@ final class KeyTable<V> {
     s.put(key, e);
   }
 
-  /** Removes {@code key}; returns its value, or null when absent. */
+  /**
+   * Removes {@code key}; returns its value, or null when absent. The entry found last (a {@link
+   * #get} of the same key just before, as when merging cancels a key out) is tried first, by
+   * identity, without reading the index.
+   */
   @Nullable V remove(String key) {
-    int e = find(key);
+    int last = guess - 1;
+    int e = last >= 0 && last < end && keys[last] == key ? last : find(key);
     if (e < 0) {
       return null;
     }

@@ -213,4 +213,34 @@ class KeyTableTest {
     assertThat(t.get(keys.get(500))).isNull(); // the guessed entry is gone
     assertThat(t.get(keys.get(501))).isEqualTo(501);
   }
+
+  @Test
+  void removingTheKeyJustFoundRemovesOnlyItAndKeepsTheOrderOfTheRest() {
+    KeyTable<Integer> t = new KeyTable<>();
+    List<String> keys = new ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      keys.add("k" + i);
+      t.add(keys.get(i), i);
+    }
+    for (int i = 0; i < 100; i++) {
+      assertThat(t.get(keys.get(i))).isEqualTo(i);
+      if (i % 3 == 0) {
+        assertThat(t.remove(keys.get(i))).isEqualTo(i); // the entry just found
+      }
+    }
+    assertThat(t.get(keys.get(10))).isEqualTo(10);
+    assertThat(t.remove(keys.get(11))).isEqualTo(11); // not the one just found
+    assertThat(t.remove(keys.get(12))).isNull(); // removed above: 12 % 3 == 0
+    List<Integer> left = new ArrayList<>();
+    for (Integer v = t.pollFirst(); v != null; v = t.pollFirst()) {
+      left.add(v);
+    }
+    List<Integer> expected = new ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      if (i % 3 != 0 && i != 11) {
+        expected.add(i);
+      }
+    }
+    assertThat(left).isEqualTo(expected);
+  }
 }
