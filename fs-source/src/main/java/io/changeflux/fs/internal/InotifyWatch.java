@@ -3,6 +3,7 @@ package io.changeflux.fs.internal;
 import org.jspecify.annotations.Nullable;
 
 import com.sun.jna.LastErrorException;
+import io.changeflux.files.FileState;
 import io.changeflux.files.TreeScanner;
 import io.changeflux.files.internal.NativeWalk;
 import io.changeflux.files.internal.PackedKey;
@@ -201,6 +202,13 @@ final class InotifyWatch implements WatchEngine {
     current = batch;
     next = 1;
     return batch.get(0);
+  }
+
+  /** By the native walk's {@code statx} where it runs (no JDK attribute objects per event). */
+  @Override
+  public @Nullable FileState stat(TreeScanner scanner, Path file, boolean[] link) {
+    NativeWalk w = walker();
+    return w != null ? w.stat(file, link) : scanner.stat(file, link);
   }
 
   @Override
