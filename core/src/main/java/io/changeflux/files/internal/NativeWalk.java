@@ -5,6 +5,7 @@ import org.jspecify.annotations.Nullable;
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
+import io.changeflux.files.FileState;
 import io.changeflux.files.TreeScanner;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -635,6 +636,56 @@ public final class NativeWalk {
     } catch (IOException e) {
       throw new TreeScanner.VisitorException(e);
     }
+  }
+
+  /**
+   * One entry's state as {@link TreeScanner#stat(Path, boolean[])} reads it, by one {@code statx}
+   * (its {@code lstat}; the target's too when links are followed and it is one): size, time and a
+   * {@link PackedKey}, without the JDK's attribute objects. Null when it is gone or a directory;
+   * any other failure, or a path too long for the buffer, asks the scanner instead (the same
+   * answer, the JDK's way). On the walk's thread, outside a walk.
+   *
+   * @param file the entry's absolute path
+   * @param link where to set element 0 to whether the entry is a symbolic link (left alone when
+   *     it cannot be read); null: not asked
+   * @return its state, or null
+   */
+  public @Nullable FileState stat(Path file, boolean @Nullable [] link) {
+    byte[] b = bytesOf(file);
+    if (b.length + 1 > PATH_BYTES || !available()) {
+      return scanner.stat(file, link);
+    }
+    pathBuf.put(0, b, 0, b.length).put(b.length, (byte) 0);
+    try {
+      Calls.statx(AT_FDCWD, pathAddress, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, STATX_MASK, statAddress);
+    } catch (LastErrorException e) {
+      if (e.getErrorCode() == ENOENT || e.getErrorCode() == ENOTDIR) {
+        return null; // gone
+      }
+      return scanner.stat(file, link);
+    }
+    int mode = stat.getShort(28) & S_IFMT;
+    if (link != null) {
+      link[0] = mode == S_IFLNK;
+    }
+    if (mode == S_IFLNK && followLinks) {
+      try {
+        Calls.statx(AT_FDCWD, pathAddress, AT_NO_AUTOMOUNT, STATX_MASK, statAddress);
+      } catch (LastErrorException dangling) {
+        // a dangling link is reported as the link itself: its lstat again
+        try {
+          Calls.statx(AT_FDCWD, pathAddress, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, STATX_MASK, statAddress);
+        } catch (LastErrorException gone) {
+          return null;
+        }
+      }
+      mode = stat.getShort(28) & S_IFMT;
+    }
+    if (mode == S_IFDIR) {
+      return null;
+    }
+    long mtime = mtimeNanos(stat.getLong(112), stat.getInt(120) & 0xffffffffL);
+    return new FileState(file, stat.getLong(40), mtime, null, new PackedKey(dev(stat), stat.getLong(32)));
   }
 
   /** The time as the JDK's {@code lastModifiedTime().to(NANOSECONDS)} has it (saturating). */

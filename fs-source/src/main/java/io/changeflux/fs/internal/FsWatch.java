@@ -363,7 +363,8 @@ public final class FsWatch {
           return;
         }
         boolean[] link = new boolean[1];
-        FileState f = scanner.stat(r.path(), link); // one lstat: the state and whether it is a link
+        // one lstat: the state and whether it is a link (the native engine's by statx)
+        FileState f = nativeWatch.stat(scanner, r.path(), link);
         if (f == null) {
           // Gone already, or a directory. A new link to a directory, when links are followed, is
           // not watched by the library (it looks at the link itself): rescan and re-register.
@@ -382,15 +383,13 @@ public final class FsWatch {
               ChangeEvent.builder(ChangeKind.DELETED, moved.key())
                   .source(config.source())
                   .path(moved.state().path())
-                  .header("movedTo", key)
-                  .build(),
+                  .header("movedTo", key),
               moved.state());
           emitTracked(
               ChangeEvent.builder(ChangeKind.CREATED, key)
                   .source(config.source())
                   .path(f.path())
-                  .header("movedFrom", moved.key())
-                  .build(),
+                  .header("movedFrom", moved.key()),
               f);
         } else if (prev == null) {
           emit(ChangeKind.CREATED, key, f);
@@ -437,6 +436,9 @@ public final class FsWatch {
       if (fk != null) {
         return pendingDeletes.remove(fk);
       }
+    }
+    if (pendingDeletes.isEmpty()) {
+      return null; // the common case: no file key's text to make
     }
     Object fk = fileId(f);
     return fk != null ? pendingDeletes.remove(fk) : null;
@@ -771,18 +773,21 @@ public final class FsWatch {
   }
 
   private void emit(ChangeKind kind, String key, FileState f) {
-    emitTracked(ChangeEvent.builder(kind, key).source(config.source()).path(f.path()).build(), f);
+    emitTracked(ChangeEvent.builder(kind, key).source(config.source()).path(f.path()), f);
   }
 
   /**
-   * Emits {@code e} with header {@value IdempotencyKey#VERSION} (the version of {@code f}), with
-   * {@code state=} carrying the handle that records {@code f} once acknowledged. A DELETED whose
-   * last version is unknown (re-reported at a resume: handed out, never acknowledged, gone; {@code
-   * f} is size 0, mtime 0) carries none, so its idempotency key is its own, never an earlier
-   * deletion's.
+   * Emits the event {@code b} builds (built once: every event's hot path), with header {@value
+   * IdempotencyKey#VERSION} (the version of {@code f}), with {@code state=} carrying the handle
+   * that records {@code f} once acknowledged. A DELETED whose last version is unknown (re-reported
+   * at a resume: handed out, never acknowledged, gone; {@code f} is size 0, mtime 0) carries none,
+   * so its idempotency key is its own, never an earlier deletion's.
    */
-  private void emitTracked(ChangeEvent e, FileState f) {
-    ChangeEvent v = f.mtimeNanos() == 0 && f.size() == 0 ? e : e.toBuilder().header(IdempotencyKey.VERSION, f.version()).build();
+  private void emitTracked(ChangeEvent.Builder b, FileState f) {
+    if (f.mtimeNanos() != 0 || f.size() != 0) {
+      b.header(IdempotencyKey.VERSION, f.version());
+    }
+    ChangeEvent v = b.build();
     emitEvent(store == null ? v : store.track(v, StateEntry.of(f)));
   }
 

@@ -3,6 +3,7 @@ package io.changeflux.fs.internal;
 import org.jspecify.annotations.Nullable;
 
 import com.sun.jna.LastErrorException;
+import io.changeflux.files.FileState;
 import io.changeflux.files.TreeScanner;
 import io.changeflux.files.internal.NativeWalk;
 import io.changeflux.files.internal.PackedKey;
@@ -47,6 +48,10 @@ import org.slf4j.LoggerFactory;
  * moved out of the tree (its {@code IN_MOVED_TO} never comes) has its watches removed. The root's
  * own {@code IN_DELETE_SELF}/{@code IN_MOVE_SELF}/{@code IN_IGNORED} end the watch (the watch's
  * root guard takes it from there).
+ *
+ * <p>The thread that starts the first session asks once for a short scheduler time slice ({@link
+ * Inotify#shortSlice()}): it reads, and delivers to the subscriber, in short bursts, and with the
+ * slice a wake-up by an event preempts the thread running on its CPU instead of waiting behind it.
  *
  * <p>The descriptors belong to the thread that started the session (the watch's): only it closes
  * them, so that a descriptor number is never closed (and reused) under a call in progress. {@link
@@ -144,6 +149,13 @@ final class InotifyWatch implements WatchEngine {
         throw new FsWatch.NativeFailure("inotify unavailable: " + Inotify.unavailableReason());
       }
       s = new Session();
+      if (!sliceAsked) {
+        sliceAsked = true; // once: this thread (the owner) reads every session
+        String why = Inotify.shortSlice();
+        if (why != null) {
+          log.debug("{}: reader thread keeps its time slice: {}", config.source(), why);
+        }
+      }
       FileTable files = new FileTable(scanner.root());
       s.register(config.root(), files, null, null);
       registration = new NativeWatch.Snapshot(files);
@@ -201,6 +213,13 @@ final class InotifyWatch implements WatchEngine {
     current = batch;
     next = 1;
     return batch.get(0);
+  }
+
+  /** By the native walk's {@code statx} where it runs (no JDK attribute objects per event). */
+  @Override
+  public @Nullable FileState stat(TreeScanner scanner, Path file, boolean[] link) {
+    NativeWalk w = walker();
+    return w != null ? w.stat(file, link) : scanner.stat(file, link);
   }
 
   @Override
@@ -323,6 +342,9 @@ final class InotifyWatch implements WatchEngine {
   }
 
   private boolean walkUnavailableLogged;
+
+  /** Whether the owner thread asked for a short time slice yet ({@link Inotify#shortSlice()}). */
+  private boolean sliceAsked;
 
   private ByteBuffer readBuffer() {
     ByteBuffer b = buf;

@@ -2,6 +2,10 @@ package io.changeflux.fs.internal;
 
 import org.jspecify.annotations.Nullable;
 
+import io.changeflux.files.FileState;
+import io.changeflux.files.TreeScanner;
+import java.nio.file.Path;
+
 /**
  * What {@link FsWatch} and {@link FileWatch} need from a native watching engine: {@link
  * NativeWatch} (directory-watcher, the portable engine) or {@link InotifyWatch} (inotify read
@@ -50,6 +54,14 @@ interface WatchEngine {
   /** Whether this engine reports the close of a file opened for writing ({@code IN_CLOSE_WRITE}). */
   default boolean reportsCloseWrite() {
     return false;
+  }
+
+  /**
+   * The state of the entry a raw event names, as {@link TreeScanner#stat(Path, boolean[])} reads
+   * it (on the taking thread): by default that; an engine may read it its own, cheaper way.
+   */
+  default @Nullable FileState stat(TreeScanner scanner, Path file, boolean[] link) {
+    return scanner.stat(file, link);
   }
 
   /** Closes the current watcher (its late events are ignored). */

@@ -138,6 +138,54 @@ class InotifyWatchTest {
     return !w.open();
   }
 
+  /** {@code se.slice} of the calling thread (Linux 6.6+ shows it), or -1 where it is not shown. */
+  private static long ownSlice() {
+    try {
+      for (String l : Files.readAllLines(Path.of("/proc/thread-self/sched"))) {
+        if (l.startsWith("se.slice")) {
+          return Long.parseLong(l.substring(l.indexOf(':') + 1).trim());
+        }
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      // not shown here
+    }
+    return -1;
+  }
+
+  @Test
+  void theReaderThreadDeliversWithAShortTimeSliceAndThreadsItStartsHaveTheDefault() throws Exception {
+    java.util.regex.Matcher v = java.util.regex.Pattern.compile("^(\\d+)\\.(\\d+)").matcher(System.getProperty("os.version", ""));
+    Assumptions.assumeTrue(
+        v.find() && Integer.parseInt(v.group(1)) * 1000 + Integer.parseInt(v.group(2)) >= 6012,
+        "custom slices need Linux 6.12+: " + System.getProperty("os.version"));
+    Assumptions.assumeTrue(ownSlice() > 0, "no EEVDF slice shown in /proc/thread-self/sched");
+    List<long[]> seen = new CopyOnWriteArrayList<>();
+    CountDownLatch ready = new CountDownLatch(1);
+    subscription =
+        ChangeSources.open("fs:" + dir + "?engine=native")
+            .events()
+            .contextWrite(ChangeSources.onReady(ready::countDown))
+            .subscribe(
+                e -> {
+                  // on the thread that read the event; and a thread it starts (as a scheduler's
+                  // worker started by a subscriber would be)
+                  long[] child = {-1};
+                  Thread t = new Thread(() -> child[0] = ownSlice());
+                  t.start();
+                  try {
+                    t.join();
+                  } catch (InterruptedException x) {
+                    Thread.currentThread().interrupt();
+                  }
+                  seen.add(new long[] {ownSlice(), child[0]});
+                });
+    assertThat(ready.await(30, TimeUnit.SECONDS)).isTrue();
+    Files.writeString(dir.resolve("one.txt"), "x");
+    await().atMost(PATIENCE).until(() -> !seen.isEmpty());
+    assertThat(seen.get(0)[0]).as("the reader's slice").isEqualTo(Inotify.READER_SLICE_NANOS);
+    assertThat(seen.get(0)[1]).as("the slice of a thread the reader started").isGreaterThan(Inotify.READER_SLICE_NANOS);
+  }
+
   @Test
   void theWatchTableHoldsTheVeryPathsTheRegistrationHandsToTheTreeStateNoCopies() throws Exception {
     Files.createDirectories(dir.resolve("a/b"));

@@ -174,6 +174,37 @@ class NativeWalkTest {
   }
 
   @Test
+  void statOfOneEntryIsTheScannersWithAndWithoutFollowingLinks() throws Exception {
+    Path root = hostileTree();
+    List<Path> paths = new ArrayList<>();
+    try (Stream<Path> s = Files.walk(root)) {
+      s.forEach(paths::add); // files, directories, links (not followed), a FIFO, undecodable names
+    }
+    paths.add(root.resolve("missing"));
+    paths.add(root.resolve("a/missing/deeper"));
+    for (boolean follow : new boolean[] {false, true}) {
+      TreeScanner scanner = new TreeScanner(root, true, follow);
+      NativeWalk walk = new NativeWalk(scanner);
+      int files = 0;
+      for (Path p : paths) {
+        boolean[] wantLink = new boolean[1];
+        boolean[] gotLink = new boolean[1];
+        String want = line(scanner.stat(p, wantLink));
+        String got = line(walk.stat(p, gotLink));
+        assertThat(got).as("%s followLinks=%s", raw(p), follow).isEqualTo(want);
+        assertThat(gotLink[0]).as("link flag of %s", raw(p)).isEqualTo(wantLink[0]);
+        files += want.equals("null") ? 0 : 1;
+      }
+      assertThat(files).as("entries compared").isGreaterThan(10);
+    }
+  }
+
+  /** A state as one line: path bytes, size, time and the file key's text (which pairs moves). */
+  private static String line(io.changeflux.files.@org.jspecify.annotations.Nullable FileState f) {
+    return f == null ? "null" : raw(f.path()) + " " + f.size() + " " + f.mtimeNanos() + " " + f.fileKey();
+  }
+
+  @Test
   void walksFromASubdirectoryAsTheScannerDoes() throws Exception {
     Path root = hostileTree();
     TreeScanner scanner = gitignoreScanner(root, true, true);
