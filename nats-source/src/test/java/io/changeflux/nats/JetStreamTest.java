@@ -137,6 +137,14 @@ class JetStreamTest {
   void demandBecomesFetchSizeSoBackpressureReachesTheServer() throws Exception {
     String uri = server.url() + "?subjects=bp.>&stream=BP&durable=slow&ack=manual&batch=100";
     subscribe(uri, Integer.MAX_VALUE).dispose();
+    JetStreamManagement jsm = admin.jetStreamManagement();
+    // dispose() stops that subscription asynchronously: until its pull request has left the
+    // server (its connection closed, or the pull's fetchWait ran out), the server may hand it one
+    // of the messages below, which would count as delivered (and come again after ackWait).
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .ignoreExceptions()
+        .until(() -> jsm.getConsumerInfo("BP", "slow").getNumWaiting() == 0);
     JetStream js = admin.jetStream();
     for (int i = 0; i < 100; i++) {
       publish(js, "bp.x", "m" + i);
@@ -159,7 +167,6 @@ class JetStreamTest {
     try {
       assertThat(ready.await(20, TimeUnit.SECONDS)).isTrue();
       await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(got).hasSize(5));
-      JetStreamManagement jsm = admin.jetStreamManagement();
       // For as long as nobody asks for more, the server has handed out exactly five messages.
       await()
           .during(Duration.ofMillis(1500))
