@@ -18,8 +18,12 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** File-system faults: the watched directory deleted and recreated; inotify's watch limit. */
+/**
+ * File-system faults: the watched directory deleted and recreated; inotify's watch limit. Tagged
+ * {@code machine-wide}: the watch limit it lowers is every process's, so the build runs it alone.
+ */
 @Tag("reliability")
+@Tag("machine-wide")
 class FsFaultsTest {
 
   static final Duration PATIENCE = Duration.ofSeconds(30);

@@ -12,7 +12,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Stream;
 import org.springframework.boot.SpringApplication;
 import org.springframework.context.ConfigurableApplicationContext;
 
@@ -27,6 +29,8 @@ final class SampleApp implements AutoCloseable {
   final ConfigurableApplicationContext context;
   final int port;
   final List<String> bodies = new CopyOnWriteArrayList<>();
+  /** The SSE streams this test opened, closed (the client leaves) before the app stops. */
+  private final List<CompletableFuture<HttpResponse<Stream<String>>>> streams = new CopyOnWriteArrayList<>();
 
   private SampleApp(ConfigurableApplicationContext context) {
     this.context = context;
@@ -91,15 +95,25 @@ final class SampleApp implements AutoCloseable {
   /** Reads an SSE stream in the background, line by line. */
   List<String> stream(String path) {
     List<String> lines = new CopyOnWriteArrayList<>();
-    HTTP.sendAsync(
+    CompletableFuture<HttpResponse<Stream<String>>> response =
+        HTTP.sendAsync(
             HttpRequest.newBuilder(uri(path)).header("Accept", "text/event-stream").build(),
-            HttpResponse.BodyHandlers.ofLines())
-        .thenAccept(r -> r.body().forEach(lines::add));
+            HttpResponse.BodyHandlers.ofLines());
+    streams.add(response);
+    response.thenAccept(r -> r.body().forEach(lines::add));
     return lines;
   }
 
+  /**
+   * Closes the SSE streams, then the app. An open stream is an active request: left open, the
+   * server's graceful shutdown (Spring Boot's default) waits its whole 30 s timeout for it.
+   */
   @Override
   public void close() {
+    for (CompletableFuture<HttpResponse<Stream<String>>> s : streams) {
+      s.thenAccept(r -> r.body().close());
+      s.cancel(true);
+    }
     context.close();
   }
 }

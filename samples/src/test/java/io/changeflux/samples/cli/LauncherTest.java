@@ -16,15 +16,23 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * The real {@code bin/changeflux} on a throwaway copy of this checkout (so its builds never touch
  * this checkout's target directories): killed mid-build, started twice at once, handed a corrupt
  * jar. Two full Maven builds in all; tagged reliability because they take a minute or two each on
  * a cold machine (bin/test runs them).
+ *
+ * <p>The class runs beside the module's other test classes (which run one at a time): its time is
+ * the builds and the launchers it waits for, in their own processes, and it shares nothing with
+ * them but the machine. Its methods run in order, one at a time, in the class's thread
+ * ({@code SAME_THREAD} on each: the class's {@code CONCURRENT} would otherwise reach them).
  */
 @Tag("reliability")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Execution(ExecutionMode.CONCURRENT)
 class LauncherTest {
 
   @TempDir static Path tmp;
@@ -62,6 +70,7 @@ class LauncherTest {
 
   @Test
   @Order(1)
+  @Execution(ExecutionMode.SAME_THREAD)
   void aFirstBuildKilledLeavesNoJarAndTwoLaunchersStartedTogetherBuildOnceAndBothRun() throws Exception {
     killDuringBuild(8000);
     assertThat(jar()).doesNotExist();
@@ -83,6 +92,7 @@ class LauncherTest {
 
   @Test
   @Order(2)
+  @Execution(ExecutionMode.SAME_THREAD)
   void aBuildKilledAtRandomPointsFiveTimesKeepsThePreviousGoodJarAndTheNextRunWorks() throws Exception {
     Path good = jar();
     String before = identity(good);
@@ -119,6 +129,7 @@ class LauncherTest {
   /** The help pages through the launcher, as a newcomer sees them first. */
   @Test
   @Order(3)
+  @Execution(ExecutionMode.SAME_THREAD)
   void helpThroughTheLauncherMatchesTheInProcessHelp() throws Exception {
     for (List<String> args : List.of(List.of("--help"), List.of("watch", "--help"), List.of("help", "fs"))) {
       try (Launcher l = Launcher.start(checkout(), args.toArray(String[]::new))) {
@@ -131,6 +142,7 @@ class LauncherTest {
   /** watchexec's use: a dev server restarted on change, through the launcher, and nothing left behind. */
   @Test
   @Order(4)
+  @Execution(ExecutionMode.SAME_THREAD)
   void aDevServerIsRestartedOnChangeThroughTheLauncherWithNoOrphanLeft() throws Exception {
     Path src = Files.createDirectories(tmp.resolve("app"));
     Path pids = tmp.resolve("server.pids");
@@ -150,6 +162,7 @@ class LauncherTest {
   /** The class-data archive follows the JVM it serves: other JVM defaults retrain it, once. */
   @Test
   @Order(5)
+  @Execution(ExecutionMode.SAME_THREAD)
   void otherJvmDefaultsRetrainTheClassDataArchiveOnce() throws Exception {
     Path jsa = checkout().resolve(".changeflux/cli.jsa");
     Path stamp = checkout().resolve(".changeflux/cli.jsa.stamp");
