@@ -252,6 +252,16 @@ final class InotifyWatch implements WatchEngine {
     broken = new FsWatch.NativeFailure(why);
   }
 
+  /**
+   * The current session's inotify descriptor and wake-up eventfd, or none (for tests: a set of
+   * {@code /proc/self/fd} entries cannot tell a new descriptor from a closed one whose number it
+   * reuses).
+   */
+  int[] descriptors() {
+    Session s = session;
+    return s == null ? new int[0] : new int[] {s.fd, s.wakeFd};
+  }
+
   /** Whether a session is open (started, not closed or ended). */
   boolean open() {
     Session s = session;

@@ -102,11 +102,17 @@ class InotifyWatchTest {
     return out;
   }
 
-  /** The descriptors of {@link #inotifyAndEventFds()} that are not in {@code before}. */
-  static java.util.Set<String> openedSince(java.util.Set<String> before) {
-    java.util.Set<String> now = inotifyAndEventFds();
-    now.removeAll(before);
-    return now;
+  /**
+   * The engine's open descriptors as {@link #inotifyAndEventFds()} lists them (number and target):
+   * its instance and its eventfd once started, each checked to be what the engine says.
+   */
+  static java.util.Set<String> descriptorsOf(InotifyWatch w) {
+    java.util.Set<String> all = inotifyAndEventFds();
+    java.util.Set<String> out = new java.util.TreeSet<>();
+    for (int fd : w.descriptors()) {
+      all.stream().filter(e -> e.startsWith(fd + " ")).forEach(out::add);
+    }
+    return out;
   }
 
   /**
@@ -211,7 +217,6 @@ class InotifyWatchTest {
 
   @Test
   void closeFromAnotherThreadWakesTheBlockedOwnerAndItReleasesTheDescriptorsEveryTime() throws Exception {
-    java.util.Set<String> fdsBefore = inotifyAndEventFds();
     Files.createDirectories(dir.resolve("a/b"));
     for (int round = 0; round < 20; round++) {
       InotifyWatch w = engine(dir);
@@ -228,7 +233,7 @@ class InotifyWatchTest {
               },
               polling);
       assertThat(polling.await(30, TimeUnit.SECONDS)).isTrue();
-      java.util.Set<String> opened = openedSince(fdsBefore);
+      java.util.Set<String> opened = descriptorsOf(w);
       assertThat(opened).as("the instance and its wake-up descriptor").hasSize(2);
       assertThat(FsSourceTest.inotifyWatches()).isGreaterThanOrEqualTo(3);
       // The owner is blocked in poll() (nothing happens in the tree) for a minute: close must wake it.
@@ -245,7 +250,6 @@ class InotifyWatchTest {
 
   @Test
   void cancelWhileTheOwnerIsHeldBeforeTakingABatchHandsNothingOnAndReleasesTheDescriptors() throws Exception {
-    java.util.Set<String> fdsBefore = inotifyAndEventFds();
     CountDownLatch entered = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     NativeWatch.beforeHandOff =
@@ -277,8 +281,8 @@ class InotifyWatchTest {
             "test-inotify-owner");
     t.setDaemon(true);
     t.start();
-    await().atMost(PATIENCE).until(() -> openedSince(fdsBefore).size() == 2);
-    java.util.Set<String> opened = openedSince(fdsBefore);
+    await().atMost(PATIENCE).until(() -> descriptorsOf(w).size() == 2);
+    java.util.Set<String> opened = descriptorsOf(w);
     for (int i = 0; i < 100; i++) {
       Files.writeString(dir.resolve("f" + i), "x");
     }
